@@ -1,0 +1,66 @@
+# cnilcase: `make run` serves the demo, `make test` runs the whole suite.
+# Works on a fresh machine with Python 3.11+ only: embedded SQLite and a filesystem Celery broker.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install translations messages codes lint browser clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	DEBUG=1 $(MANAGE) compile_catalogues
+
+# Regenerate the catalogues from the code (needs GNU gettext's xgettext), then edit the .po files.
+messages: $(STAMP)
+	DEBUG=1 $(MANAGE) makemessages --locale fr --locale en --ignore '.venv/*' --no-obsolete
+
+run: translations
+	mkdir -p var
+	DEBUG=1 $(MANAGE) migrate --no-input
+	DEBUG=1 $(MANAGE) seed_demo
+	@echo "Starting Celery worker and beat (filesystem broker unless CELERY_BROKER_URL is set)..."
+	@DEBUG=1 $(BIN)/celery -A cnilcase worker --beat --loglevel=INFO --concurrency=1 \
+		--schedule=var/celerybeat-schedule > var/celery.log 2>&1 & echo $$! > var/celery.pid
+	@echo "Serving on http://$(HOST):$(PORT)/  (Celery log: var/celery.log)"
+	@trap 'kill $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid' EXIT INT TERM; \
+		DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+codes: $(STAMP)
+	@DEBUG=1 $(MANAGE) demo_codes
+
+# Browser tests need Debian's Chromium: installed here when missing and running as root.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium for the browser tests (apt-get)..."; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+				|| echo "Could not install chromium: browser tests will not run."; \
+		else \
+			echo "No browser at $(CHROMIUM): install Debian's 'chromium' package (or set CHROMIUM=/path) to run the browser tests."; \
+		fi; \
+	fi
+
+test: translations browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

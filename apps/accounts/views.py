@@ -1,0 +1,217 @@
+"""Login, second factor, logout, password change and the home page.
+
+Thin views: the form checks input, a service in ``services.py`` writes and records the audit
+event, the view renders or redirects.
+"""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_otp import login as otp_login
+
+from apps.audit.services import client_ip
+
+from . import services
+from .choices import ROLE_DESCRIPTIONS, Role
+from .forms import EnrolmentForm, LoginForm, TokenForm
+from .permissions import RoleRequiredMixin
+
+RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes"
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What django-axes answers while an account or an address is locked out (HTTP 429).
+
+    The page never says whether the account exists; the refusal is recorded in the audit log.
+    """
+    attempted = ""
+    if credentials:
+        attempted = str(credentials.get("username") or "")
+    elif request.method == "POST":
+        attempted = request.POST.get("username", "")
+    services.login_failure_record(attempted_email=attempted, ip=client_ip(request), locked_out=True)
+    return render(request, "accounts/lockout.html", status=429)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.login_record(user=form.get_user(), ip=client_ip(self.request))
+        return response
+
+    def form_invalid(self, form):
+        # A lockout is recorded by lockout_response, which replaces this page.
+        if not getattr(self.request, "axes_locked_out", False):
+            services.login_failure_record(
+                attempted_email=self.request.POST.get("username", ""), ip=client_ip(self.request), locked_out=False
+            )
+        return super().form_invalid(form)
+
+    def get_success_url(self):
+        # After the password comes the second factor; keep where the user was going.
+        target = self.get_redirect_url() or reverse("accounts:home")
+        step = "accounts:otp_verify" if services.has_second_factor(self.request.user) else "accounts:otp_setup"
+        return f"{reverse(step)}?next={target}"
+
+
+class LogoutView(View):
+    """POST only: logging out through a link would let any page log the user out."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if request.user.is_authenticated:
+            services.logout_record(user=request.user, ip=client_ip(request))
+        logout(request)
+        messages.success(request, _("You are logged out."))
+        return redirect("accounts:login")
+
+
+class PendingSecondFactorMixin(LoginRequiredMixin):
+    """Pages between the password and the second factor: logged in, not yet verified."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_verified():
+            return HttpResponseRedirect(_safe_next(request, reverse("accounts:home")))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OTPVerifyView(PendingSecondFactorMixin, FormView):
+    template_name = "accounts/otp_verify.html"
+    form_class = TokenForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not services.has_second_factor(request.user):
+            return redirect("accounts:otp_setup")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        device = services.second_factor_verify(
+            actor=self.request.user, token=form.cleaned_data["otp_token"], ip=client_ip(self.request)
+        )
+        if device is None:
+            form.add_error("otp_token", _("This code is not valid. Check your app's clock and try again."))
+            return self.form_invalid(form)
+        otp_login(self.request, device)
+        self.request.session.cycle_key()
+        if device.name == services.RECOVERY_DEVICE_NAME:
+            messages.warning(
+                self.request,
+                _("You used a recovery code; it will not work again. Regenerate your codes if few are left."),
+            )
+        return HttpResponseRedirect(_safe_next(self.request, reverse("accounts:home")))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+
+
+class OTPSetupView(PendingSecondFactorMixin, FormView):
+    """Enrolment at first login: the secret as a QR code and as text, then a first code."""
+
+    template_name = "accounts/otp_setup.html"
+    form_class = EnrolmentForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and services.has_second_factor(request.user):
+            return redirect("accounts:otp_verify")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        device = services.totp_enrolment_start(actor=self.request.user)
+        qr = segno.make(device.config_url, error="m")
+        secret = device.config_url.split("secret=")[1].split("&")[0]
+        return super().get_context_data(
+            qr_svg=qr.svg_inline(scale=5, title=_("QR code to scan with your authenticator app")),
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            next=_safe_next(self.request, ""),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        device = services.totp_enrolment_start(actor=self.request.user)
+        codes = services.totp_enrolment_confirm(
+            actor=self.request.user, device=device, token=form.cleaned_data["otp_token"], ip=client_ip(self.request)
+        )
+        if codes is None:
+            form.add_error("otp_token", _("This code is not valid. Check your app's clock and try again."))
+            return self.form_invalid(form)
+        otp_login(self.request, device)
+        self.request.session.cycle_key()
+        self.request.session[RECOVERY_CODES_SESSION_KEY] = codes
+        return redirect(f"{reverse('accounts:recovery_codes')}?next={_safe_next(self.request, '')}")
+
+
+class RecoveryCodesView(RoleRequiredMixin, TemplateView):
+    """Shows freshly generated recovery codes once; POST generates a new set."""
+
+    template_name = "accounts/recovery_codes.html"
+    allowed_roles = None
+
+    def get_context_data(self, **kwargs):
+        codes = self.request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+        return super().get_context_data(codes=codes, next=_safe_next(self.request, reverse("accounts:home")), **kwargs)
+
+    def post(self, request):
+        request.session[RECOVERY_CODES_SESSION_KEY] = services.recovery_codes_regenerate(
+            actor=request.user, ip=client_ip(request)
+        )
+        return redirect("accounts:recovery_codes")
+
+
+class PasswordChangeView(RoleRequiredMixin, FormView):
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    allowed_roles = None
+    success_url = reverse_lazy("accounts:home")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        ended = services.password_change(
+            actor=self.request.user,
+            new_password=form.cleaned_data["new_password1"],
+            keep_session_key=self.request.session.session_key,
+            ip=client_ip(self.request),
+        )
+        # Keeps this session (and its verified second factor) valid under the new password.
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(
+            self.request,
+            _("Your password has been changed. Other sessions ended: %(count)d.") % {"count": ended},
+        )
+        return super().form_valid(form)
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    """Who you are and what your roles let you do."""
+
+    template_name = "accounts/home.html"
+    allowed_roles = None
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        my_roles = [(Role(r).label, ROLE_DESCRIPTIONS[Role(r)]) for r in Role.values if r in user.roles]
+        return super().get_context_data(my_roles=my_roles, **kwargs)
+

@@ -1,0 +1,45 @@
+"""Helpers shared by tests: staff accounts built through the real services, TOTP codes."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pyotp
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.accounts import services
+from apps.accounts.models import User
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_staff(email: str = "agent@cnil.test", roles=("investigator",), *, full_name: str = "Agent Test", totp=True):
+    """A staff account created by the service, with a confirmed TOTP device unless ``totp=False``."""
+    user = services.user_create(actor=None, email=email, full_name=full_name, password=PASSWORD, roles=roles)
+    if totp:
+        TOTPDevice.objects.create(user=user, name=services.TOTP_DEVICE_NAME, confirmed=True)
+    return user
+
+
+def totp_for(user: User) -> pyotp.TOTP:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return pyotp.TOTP(base64.b32encode(device.bin_key).decode())
+
+
+def fresh_code(user: User) -> str:
+    """A code the server has not seen yet: the current time step, or the next one if the current
+    one was used (django-otp accepts one step of drift), so no test ever sleeps."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    now_step = int(time.time()) // device.step
+    step = max(now_step, device.last_t + 1)
+    return totp_for(user).at(step * device.step)
+
+
+def log_in_verified(client, user) -> None:
+    """Log ``client`` in as ``user`` with the second factor passed, as the real flow leaves it."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+    session.save()

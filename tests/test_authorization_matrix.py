@@ -1,0 +1,135 @@
+"""Every URL pattern, requested as anonymous and as each role, answers what it declares.
+
+A staff page built on ``RoleRequiredMixin`` declares itself through ``allowed_roles``: 200 for
+those roles, 404 for the others, a login redirect for anonymous visitors. Other patterns are
+declared in ``DECLARED`` below. A new pattern with neither makes this test fail, so every page
+joins the matrix when it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from apps.accounts.choices import Role
+from apps.accounts.permissions import RoleRequiredMixin
+from tests.support import log_in_verified, make_staff
+
+ACTORS = ("anonymous", "no_role", *Role.values)
+LOGIN = "login"  # expectation: 302 to the login page
+ANY = "any"  # expectation: any answer but a server error (admin pages on objects that may not exist)
+
+
+@dataclass(frozen=True)
+class Expect:
+    anonymous: int | str
+    default: int | str  # for every logged-in, verified staff actor not listed in ``per_role``
+    per_role: dict[str, int | str] = field(default_factory=dict)
+    method: str = "get"
+
+    def for_actor(self, actor: str) -> int | str:
+        if actor == "anonymous":
+            return self.anonymous
+        return self.per_role.get(actor, self.default)
+
+
+ADMIN_ONLY = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 200})
+ADMIN_ON_OBJECT = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: ANY})
+
+DECLARED: dict[str, Expect] = {
+    "core:healthz": Expect(anonymous=200, default=200),
+    "accounts:login": Expect(anonymous=200, default=302),
+    "accounts:logout": Expect(anonymous=405, default=405),
+    "accounts:otp_verify": Expect(anonymous=LOGIN, default=302),
+    "accounts:otp_setup": Expect(anonymous=LOGIN, default=302),
+    "set_language": Expect(anonymous=302, default=302),
+}
+
+
+def _declared_for_admin(name: str, route: str) -> Expect:
+    if name in {"admin:login"}:
+        return Expect(anonymous=302, default=302)
+    if name == "admin:logout":
+        return Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 405})
+    return ADMIN_ON_OBJECT if "<" in route or "(?P" in route else ADMIN_ONLY
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            yield from _walk(entry, route, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}" if entry.name else None, route, entry.callback
+
+
+def _expectation(name, route, callback) -> Expect | None:
+    if name and name.startswith("admin:"):
+        return _declared_for_admin(name, route)
+    if name in DECLARED:
+        return DECLARED[name]
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None and issubclass(view_class, RoleRequiredMixin):
+        allowed = view_class.allowed_roles
+        if allowed is None:
+            return Expect(anonymous=LOGIN, default=200)
+        return Expect(anonymous=LOGIN, default=404, per_role=dict.fromkeys(allowed, 200))
+    return None
+
+
+def _sample_path(route: str) -> str:
+    """A concrete path for a route: converters get a sample value, regex groups a plain one."""
+    path = re.sub(r"<(?:int:)?[a-z_]*(?:pk|id)>", "999999", route)
+    path = re.sub(r"<path:[a-z_]+>", "999999", path)
+    path = re.sub(r"<[a-z]+:[a-z_]+>|<[a-z_]+>", "sample", path)
+    path = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "sample", path)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
+    return "/" + path
+
+
+def all_patterns():
+    return list(_walk(get_resolver()))
+
+
+def test_every_url_pattern_declares_its_expectation():
+    undeclared = [(name, route) for name, route, cb in all_patterns() if _expectation(name, route, cb) is None]
+    assert not undeclared, f"URL patterns without a declared expectation: {undeclared}"
+
+
+@pytest.fixture
+def actor_clients(db):
+    clients = {"anonymous": Client()}
+    for actor in ACTORS[1:]:
+        roles = () if actor == "no_role" else (actor,)
+        user = make_staff(f"{actor}@cnil.test", roles=roles, full_name=actor.title())
+        c = Client()
+        log_in_verified(c, user)
+        clients[actor] = c
+    return clients
+
+
+def test_matrix(actor_clients):
+    failures = []
+    checked = 0
+    for name, route, callback in all_patterns():
+        expect = _expectation(name, route, callback)
+        path = _sample_path(route)
+        for actor, c in actor_clients.items():
+            response = getattr(c, expect.method)(path)
+            wanted = expect.for_actor(actor)
+            checked += 1
+            if wanted == LOGIN:
+                ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+            elif wanted == ANY:
+                ok = response.status_code < 500 and not (actor != Role.ADMINISTRATOR and response.status_code == 200)
+            else:
+                ok = response.status_code == wanted
+            if not ok:
+                failures.append(f"{name or route} [{path}] as {actor}: got {response.status_code}, wanted {wanted}")
+    assert checked > 20
+    assert not failures, "\n".join(failures)
