@@ -53,9 +53,14 @@ DECLARED: dict[str, Expect] = {
 def _declared_for_admin(name: str, route: str) -> Expect:
     if name in {"admin:login"}:
         return Expect(anonymous=302, default=302)
+    if name == "admin:autocomplete":  # Django answers 403 to a request without its parameters
+        return Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 403})
     if name == "admin:logout":
         return Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 405})
-    return ADMIN_ON_OBJECT if "<" in route or "(?P" in route else ADMIN_ONLY
+    if "<" in route or "(?P" in route or name.endswith("_add"):
+        # On an object that may not exist, or adding to a read-only model (403): not 200 for others.
+        return ADMIN_ON_OBJECT
+    return ADMIN_ONLY
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
@@ -69,8 +74,8 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 
 
 def _expectation(name, route, callback) -> Expect | None:
-    if name and name.startswith("admin:"):
-        return _declared_for_admin(name, route)
+    if route.startswith("admin/"):
+        return _declared_for_admin(name or "", route)
     if name in DECLARED:
         return DECLARED[name]
     view_class = getattr(callback, "view_class", None)

@@ -6,6 +6,8 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import client_ip
 
@@ -110,8 +112,10 @@ class UserAdmin(admin.ModelAdmin):
         self.message_user(request, _("Second factor reset."), messages.SUCCESS)
 
 
-if admin.site.is_registered(Group):
-    admin.site.unregister(Group)
+# Second-factor devices hold secrets: administrators reset them (action above), never read them.
+for model in (Group, TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 @admin.register(Group)

@@ -2,14 +2,25 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Role
+from .choices import ADMINISTERED_APPS, Role
 
 
 def ensure_role_groups(sender, apps, using="default", **kwargs):
-    """One group per role, like Django's own permissions: created after every migrate (and flush)."""
-    group_model = apps.get_model("auth", "Group")
-    for role in Role.values:
-        group_model.objects.using(using).get_or_create(name=role)
+    """One group per role, like Django's own permissions: created after every migrate (and flush).
+
+    Runs after each app's own post_migrate (permissions are created there first), so the
+    administrator group ends up with every permission of the apps it administers.
+    """
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:  # auth not migrated yet
+        return
+    groups = {role: group_model.objects.using(using).get_or_create(name=role)[0] for role in Role.values}
+    admin_permissions = permission_model.objects.using(using).filter(
+        content_type__app_label__in=ADMINISTERED_APPS
+    )
+    groups[Role.ADMINISTRATOR].permissions.add(*admin_permissions)
 
 
 class AccountsConfig(AppConfig):
@@ -18,5 +29,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="accounts.ensure_role_groups")
+        post_migrate.connect(ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
 

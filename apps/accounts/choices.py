@@ -33,3 +33,9 @@ ROLE_DESCRIPTIONS = {
     Role.LEGAL: _("Draft procedure documents and record the decisions taken on a case."),
     Role.ADMINISTRATOR: _("Manage user accounts, roles and reference data in the administration."),
 }
+
+
+# Apps whose models administrators manage in the admin: accounts, roles and reference data.
+# Read-only models (audit) refuse changes in their own ModelAdmin whatever the permission.
+# Later apps add their reference data here (e.g. the obligation catalogue).
+ADMINISTERED_APPS = ("auth", "accounts", "audit", "axes", "dsfr", "django_celery_beat")

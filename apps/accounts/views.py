@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -34,20 +34,6 @@ def _safe_next(request, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def lockout_response(request, original_response=None, credentials=None):
-    """What django-axes answers while an account or an address is locked out (HTTP 429).
-
-    The page never says whether the account exists; the refusal is recorded in the audit log.
-    """
-    attempted = ""
-    if credentials:
-        attempted = str(credentials.get("username") or "")
-    elif request.method == "POST":
-        attempted = request.POST.get("username", "")
-    services.login_failure_record(attempted_email=attempted, ip=client_ip(request), locked_out=True)
-    return render(request, "accounts/lockout.html", status=429)
 
 
 class LoginView(auth_views.LoginView):
