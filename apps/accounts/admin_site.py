@@ -39,6 +39,10 @@ class CnilAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.GET.get('next', '/admin/')}")
 
+    def password_change(self, request, extra_context=None):
+        # The application's own page: it ends the other sessions and records the change.
+        return HttpResponseRedirect(reverse("accounts:password_change"))
+
     def logout(self, request, extra_context=None):
         # The application's own logout (POST only), which records the event.
         return LogoutView.as_view()(request)

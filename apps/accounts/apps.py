@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ADMINISTERED_APPS, Role
 
 
-def ensure_role_groups(sender, apps, using="default", **kwargs):
+def ensure_role_groups(sender, apps=global_apps, using="default", **kwargs):
     """One group per role, like Django's own permissions: created after every migrate (and flush).
 
     Runs after each app's own post_migrate (permissions are created there first), so the

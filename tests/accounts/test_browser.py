@@ -50,7 +50,7 @@ def test_first_login_enrols_an_authenticator(browser_page):
     page.click("text=J’ai enregistré mes codes, continuer")
     page.wait_for_url(browser_page.base_url + "/")
     browser_page.check_accessibility()
-    assert "Gestionnaire" in page.inner_text("#my-roles") or "Manager" in page.inner_text("#my-roles")
+    assert "Responsable d’équipe" in page.inner_text("#my-roles")
 
 
 def test_wrong_code_shows_a_translated_error(browser_page):

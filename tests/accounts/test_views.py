@@ -57,7 +57,7 @@ def test_password_then_code_reaches_home_and_records_both_steps():
     assert home.status_code == 200
     page = home.content.decode()
     assert "agent@cnil.test" in page
-    assert "Enquêteur" in page or "Enquêtrice" in page
+    assert "Enquêteur" in page
     assert actions()[-2:] == [AuditAction.LOGIN, AuditAction.OTP_VERIFIED]
 
 

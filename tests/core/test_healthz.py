@@ -16,7 +16,7 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_healthz_is_503_when_the_broker_does_not_answer(client, monkeypatch):
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(celery_app.conf, "broker_write_url", "redis://127.0.0.1:9/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
