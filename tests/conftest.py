@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import connections
 from django.test import TransactionTestCase
 
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("CNILCASE_REQUIRE_SERVICES", "") not in ("", "0", "false")
 

@@ -37,7 +37,7 @@ CANONICAL_FIELDS = (
 )
 
 
-class AuditLogIsAppendOnly(Exception):
+class AuditLogAppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit event."""
 
 
@@ -59,13 +59,13 @@ def link(previous_hash: str, payload: bytes) -> str:
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AuditLogIsAppendOnly("audit events are never updated")
+        raise AuditLogAppendOnlyError("audit events are never updated")
 
     def delete(self):
-        raise AuditLogIsAppendOnly("audit events are never deleted")
+        raise AuditLogAppendOnlyError("audit events are never deleted")
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise AuditLogIsAppendOnly("audit events are never updated")
+        raise AuditLogAppendOnlyError("audit events are never updated")
 
     def for_case(self, case_id: int):
         return self.filter(case_id=case_id)
@@ -112,12 +112,12 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AuditLogIsAppendOnly("audit events are never updated")
+            raise AuditLogAppendOnlyError("audit events are never updated")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AuditLogIsAppendOnly("audit events are never deleted")
+        raise AuditLogAppendOnlyError("audit events are never deleted")
 
     def canonical_values(self) -> dict:
         return {name: getattr(self, name) for name in CANONICAL_FIELDS}

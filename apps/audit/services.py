@@ -19,7 +19,8 @@ def client_ip(request) -> str | None:
 
 def _actor_snapshot(actor, actor_kind: str | None) -> dict[str, Any]:
     if actor is None:
-        return {"actor_id": None, "actor_name": "system", "actor_role": "", "actor_kind": actor_kind or ActorKind.SYSTEM}
+        kind = actor_kind or ActorKind.SYSTEM
+        return {"actor_id": None, "actor_name": "system", "actor_role": "", "actor_kind": kind}
     return {
         "actor_id": actor.pk,
         "actor_name": (actor.get_full_name() or actor.get_username())[:200],

@@ -13,7 +13,7 @@ def _database_ok() -> tuple[bool, str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported as text
+    except Exception as exc:
         return False, type(exc).__name__
     return True, connection.vendor
 
@@ -23,7 +23,7 @@ def _broker_ok() -> tuple[bool, str]:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return False, type(exc).__name__
     return True, str(transport)
 

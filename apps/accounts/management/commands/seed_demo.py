@@ -18,7 +18,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates accounts with published passwords: it runs only with DEBUG on.")
         results = seed_demo_accounts()
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         for account, _user, created in results:
             key = demo_totp_key(account.email)
             self.stdout.write(

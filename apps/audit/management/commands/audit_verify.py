@@ -26,8 +26,7 @@ class Command(BaseCommand):
             self.stderr.write(f"BROKEN at seq {result.first_broken_seq}: {result.reason}")
             sys.exit(1)
         scope = f"case {case_id}: " if case_id is not None else ""
-        self.stdout.write(
-            f"OK: {scope}{result.events_checked} events, head seq {result.head_seq}, head hash {result.head_hash or '-'}"
-        )
+        head = result.head_hash or "-"
+        self.stdout.write(f"OK: {scope}{result.events_checked} events, head seq {result.head_seq}, head hash {head}")
         if result.reason:
             self.stdout.write(f"note: {result.reason}")
