@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import socket
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import TransactionTestCase
+
+from tests.support import audit_protection_bypassed
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("CNILCASE_REQUIRE_SERVICES", "") not in ("", "0", "false")
@@ -86,34 +88,6 @@ def pytest_terminal_summary(terminalreporter):
 # would, and only for the flush.
 
 
-@contextmanager
-def _audit_triggers_suspended(connection):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET session_replication_role = origin")
-    elif connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'audit\\_%' ESCAPE '\\'"
-            )
-            triggers = cursor.fetchall()
-            for name, _sql in triggers:
-                cursor.execute(f'DROP TRIGGER "{name}"')
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                for _name, sql in triggers:
-                    cursor.execute(sql)
-    else:  # pragma: no cover - only the two supported backends
-        yield
-
-
 _original_fixture_teardown = TransactionTestCase._fixture_teardown
 
 
@@ -121,7 +95,7 @@ def _fixture_teardown(self):
     with ExitStack() as stack:
         for alias in self._databases_names(include_mirrors=False):
             connections[alias].ensure_connection()
-            stack.enter_context(_audit_triggers_suspended(connections[alias]))
+            stack.enter_context(audit_protection_bypassed(connections[alias]))
         _original_fixture_teardown(self)
 
 

@@ -1,9 +1,10 @@
-"""Helpers shared by tests: staff accounts built through the real services, TOTP codes."""
+"""Helpers shared by tests: staff accounts built through the real services, TOTP codes, tampering."""
 
 from __future__ import annotations
 
 import base64
 import time
+from contextlib import contextmanager
 
 import pyotp
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -43,3 +44,29 @@ def log_in_verified(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
     session.save()
+
+
+@contextmanager
+def audit_protection_bypassed(connection):
+    """Switch off the audit log's database triggers the way someone with database access would.
+
+    PostgreSQL: replica mode skips ordinary triggers. SQLite: the triggers are dropped, then
+    re-created from their saved definitions. Yields a cursor.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+            try:
+                yield cursor
+            finally:
+                cursor.execute("SET session_replication_role = origin")
+            return
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'audit%'")
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        try:
+            yield cursor
+        finally:
+            for _name, sql in triggers:
+                cursor.execute(sql)

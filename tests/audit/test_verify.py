@@ -2,13 +2,13 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from apps.audit.choices import AuditAction
 from apps.audit.models import ChainVerification
 from apps.audit.services import audit_record
 from apps.audit.tasks import verify_audit_chain
-
-from .tamper import protection_bypassed
+from tests.support import audit_protection_bypassed
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_case_chain_verifies_on_its_own(chain, capsys):
 
 
 def test_altered_row_is_named(chain, capsys):
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute("UPDATE audit_auditevent SET summary = 'nothing happened' WHERE seq = 4")
     code, _out, err = run_verify(capsys)
     assert code == 1
@@ -53,7 +53,7 @@ def test_altered_row_is_named(chain, capsys):
 
 
 def test_removed_row_is_named(chain, capsys):
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 3")
     code, _out, err = run_verify(capsys)
     assert code == 1
@@ -61,7 +61,7 @@ def test_removed_row_is_named(chain, capsys):
 
 
 def test_swapped_rows_are_named(chain, capsys):
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute("UPDATE audit_auditevent SET seq = -1 WHERE seq = 3")
         cursor.execute("UPDATE audit_auditevent SET seq = 3 WHERE seq = 4")
         cursor.execute("UPDATE audit_auditevent SET seq = 4 WHERE seq = -1")
@@ -72,7 +72,7 @@ def test_swapped_rows_are_named(chain, capsys):
 
 def test_forged_row_appended_is_named(chain, capsys):
     last = chain[-1]
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute(
             "INSERT INTO audit_auditevent (seq, occurred_at, actor_name, actor_role, actor_kind, action, object_type,"
             " object_id, summary, data, prev_hash, hash, case_prev_hash, case_hash)"
@@ -85,7 +85,7 @@ def test_forged_row_appended_is_named(chain, capsys):
 
 
 def test_broken_case_link_is_named(chain, capsys):
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute("UPDATE audit_auditevent SET case_prev_hash = %s WHERE seq = 5", ["0" * 64])
     code, _out, err = run_verify(capsys)
     assert code == 1
@@ -95,7 +95,7 @@ def test_broken_case_link_is_named(chain, capsys):
 
 def test_nightly_task_records_the_result(chain):
     assert verify_audit_chain.apply().get() == {"ok": True, "events_checked": 6, "first_broken_seq": None}
-    with protection_bypassed() as cursor:
+    with audit_protection_bypassed(connection) as cursor:
         cursor.execute("UPDATE audit_auditevent SET summary = 'x' WHERE seq = 2")
     assert verify_audit_chain.apply().get()["first_broken_seq"] == 2
     assert list(ChainVerification.objects.order_by("ran_at").values_list("ok", flat=True)) == [True, False]
