@@ -14,6 +14,7 @@ from apps.audit.services import client_ip
 from . import services
 from .choices import Role
 from .models import User
+from .selectors import active_administrators
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -42,6 +43,15 @@ class UserChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.roles)
+
+    def clean(self):
+        cleaned = super().clean()
+        stays_admin = Role.ADMINISTRATOR in cleaned.get("roles", ()) and cleaned.get("is_active", True)
+        if not stays_admin and [u.pk for u in active_administrators()] == [self.instance.pk]:
+            raise forms.ValidationError(
+                _("This is the last active administrator: give the role to someone else first.")
+            )
+        return cleaned
 
 
 @admin.register(User)

@@ -1,7 +1,7 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .services import has_second_factor
+from .selectors import has_second_factor
 
 # Paths an account may reach between the password and the second factor.
 _OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/", "/accounts/login/", "/accounts/logout/", "/accounts/2fa/")

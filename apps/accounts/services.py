@@ -24,6 +24,7 @@ from apps.audit.services import audit_record
 
 from .choices import Role, UserKind
 from .models import User
+from .selectors import active_administrators, has_second_factor, totp_device_for
 
 if TYPE_CHECKING:
     from django_otp.models import Device
@@ -50,6 +51,12 @@ def _forget_cached_roles(user: User) -> None:
 
 
 # --- Accounts and roles ------------------------------------------------------------------------
+
+
+def _refuse_removing_last_administrator(user: User) -> None:
+    """Someone must always be able to manage accounts: the last active administrator stays one."""
+    if [admin.pk for admin in active_administrators()] == [user.pk]:
+        raise ValidationError(_("This is the last active administrator: give the role to someone else first."))
 
 
 @transaction.atomic
@@ -103,6 +110,8 @@ def user_set_roles(*, actor: User | None, user: User, roles: Iterable[str], ip: 
     missing = wanted - set(groups)
     if missing:
         raise ValidationError(_("Role group missing: %(roles)s") % {"roles": ", ".join(sorted(missing))})
+    if Role.ADMINISTRATOR in current - wanted:
+        _refuse_removing_last_administrator(user)
     for role in sorted(wanted - current):
         user.groups.add(groups[role])
         _event(
@@ -156,6 +165,8 @@ def user_deactivate(*, actor: User | None, user: User, ip: str | None = None) ->
     """Deactivate an account: it can no longer log in and its open sessions end at once."""
     if not user.is_active:
         return user
+    if Role.ADMINISTRATOR in user.roles:
+        _refuse_removing_last_administrator(user)
     user.is_active = False
     user._change_reason = "user_deactivate"
     user.save(update_fields=["is_active"])
@@ -243,14 +254,6 @@ def login_failure_record(*, attempted_email: str, ip: str | None, locked_out: bo
 
 
 # --- Second factor -----------------------------------------------------------------------------
-
-
-def totp_device_for(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
-def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django_otp import login as otp_login
 
 from apps.audit.services import client_ip
 
-from . import services
+from . import selectors, services
 from .choices import ROLE_DESCRIPTIONS, Role
 from .forms import EnrolmentForm, LoginForm, TokenForm
 from .permissions import RoleRequiredMixin
@@ -57,7 +57,7 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self):
         # After the password comes the second factor; keep where the user was going.
         target = self.get_redirect_url() or reverse("accounts:home")
-        step = "accounts:otp_verify" if services.has_second_factor(self.request.user) else "accounts:otp_setup"
+        step = "accounts:otp_verify" if selectors.has_second_factor(self.request.user) else "accounts:otp_setup"
         return f"{reverse(step)}?next={target}"
 
 
@@ -88,7 +88,7 @@ class OTPVerifyView(PendingSecondFactorMixin, FormView):
     form_class = TokenForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not services.has_second_factor(request.user):
+        if request.user.is_authenticated and not selectors.has_second_factor(request.user):
             return redirect("accounts:otp_setup")
         return super().dispatch(request, *args, **kwargs)
 
@@ -119,7 +119,7 @@ class OTPSetupView(PendingSecondFactorMixin, FormView):
     form_class = EnrolmentForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and services.has_second_factor(request.user):
+        if request.user.is_authenticated and selectors.has_second_factor(request.user):
             return redirect("accounts:otp_verify")
         return super().dispatch(request, *args, **kwargs)
 
