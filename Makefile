@@ -24,9 +24,11 @@ install: $(STAMP)
 translations: $(STAMP)
 	DEBUG=1 $(MANAGE) compile_catalogues
 
-# Regenerate the catalogues from the code (needs GNU gettext's xgettext), then edit the .po files.
+# Regenerate the catalogues from the code (needs GNU gettext's xgettext); English is filled from
+# the source texts, French entries left empty must be translated (tests/core/test_catalogues.py).
 messages: $(STAMP)
-	DEBUG=1 $(MANAGE) makemessages --locale fr --locale en --ignore '.venv/*' --no-obsolete
+	DEBUG=1 $(MANAGE) makemessages --locale fr --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
+	DEBUG=1 $(MANAGE) compile_catalogues --fill-english
 
 run: translations
 	mkdir -p var
