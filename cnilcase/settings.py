@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.accounts",
+    "apps.organisations",
+    "apps.cases",
 ]
 
 MIDDLEWARE = [

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.cases import services as case_services
+from apps.organisations import services as organisation_services
 from tests.support import log_in_verified, make_staff
 
 ACTORS = ("anonymous", "no_role", *Role.values)
@@ -40,7 +42,29 @@ class Expect:
 ADMIN_ONLY = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 200})
 ADMIN_ON_OBJECT = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: ANY})
 
+TEAM_ONLY = Expect(anonymous=LOGIN, default=404, per_role={Role.INVESTIGATOR: 200, Role.MANAGER: 200})
+CASE_READERS = Expect(
+    anonymous=LOGIN, default=404, per_role={Role.INVESTIGATOR: 200, Role.MANAGER: 200, Role.LEGAL: 200}
+)
+# POST-only pages answer 405 to a GET from any role that may reach the page, whatever the object.
+CASE_POST_ONLY = Expect(
+    anonymous=LOGIN, default=404, per_role={Role.INVESTIGATOR: 405, Role.MANAGER: 405, Role.LEGAL: 405}
+)
+
+# Pages on an object: requested on the sample objects below (a normal case whose team is the
+# investigator; the legal officer and the others are not on it).
 DECLARED: dict[str, Expect] = {
+    "cases:detail": CASE_READERS,
+    "cases:tab": CASE_READERS,
+    "cases:edit": TEAM_ONLY,
+    "cases:party_add": TEAM_ONLY,
+    "cases:transition": TEAM_ONLY,
+    "cases:party_remove": CASE_POST_ONLY,
+    "cases:fan_out": CASE_POST_ONLY,
+    "cases:assign": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "organisations:detail": CASE_READERS,
+    "organisations:edit": TEAM_ONLY,
+    "organisations:establishment_add": TEAM_ONLY,
     "core:healthz": Expect(anonymous=200, default=200),
     "accounts:login": Expect(anonymous=200, default=302),
     "accounts:logout": Expect(anonymous=405, default=405),
@@ -81,11 +105,27 @@ def _expectation(name, route, callback) -> Expect | None:
     if name in DECLARED:
         return DECLARED[name]
     view_class = getattr(callback, "view_class", None)
+    if "<" in route:
+        return None  # a page on an object must be declared in DECLARED, with its sample object
     if view_class is not None and issubclass(view_class, RoleRequiredMixin):
         allowed = view_class.allowed_roles
         if allowed is None:
             return Expect(anonymous=LOGIN, default=200)
         return Expect(anonymous=LOGIN, default=404, per_role=dict.fromkeys(allowed, 200))
+    return None
+
+
+def _object_path(name: str, samples: dict) -> str | None:
+    """The URL of a named page on the sample objects, if it takes object arguments."""
+    namespace = name.split(":")[0] if name and ":" in name else ""
+    kwargs = samples.get(namespace)
+    if kwargs is None:
+        return None
+    for candidate in (kwargs, {"pk": kwargs["pk"]}, {"pk": kwargs["pk"], "tab": kwargs.get("tab")}):
+        try:
+            return reverse(name, kwargs={k: v for k, v in candidate.items() if v is not None})
+        except NoReverseMatch:
+            continue
     return None
 
 
@@ -111,22 +151,41 @@ def test_every_url_pattern_declares_its_expectation():
 @pytest.fixture
 def actor_clients(db):
     clients = {"anonymous": Client()}
+    users = {}
     for actor in ACTORS[1:]:
         roles = () if actor == "no_role" else (actor,)
-        user = make_staff(f"{actor}@cnil.test", roles=roles, full_name=actor.title())
+        users[actor] = make_staff(f"{actor}@cnil.test", roles=roles, full_name=actor.title())
         c = Client()
-        log_in_verified(c, user)
+        log_in_verified(c, users[actor])
         clients[actor] = c
-    return clients
+    return clients, users
 
 
-def test_matrix(actor_clients):
+@pytest.fixture
+def samples(actor_clients):
+    _clients, users = actor_clients
+    investigator = users[Role.INVESTIGATOR]
+    organisation = organisation_services.organisation_create(
+        actor=investigator, legal_name="Mutuelle Exemple", country="FR", siren="732829320"
+    )
+    case = case_services.case_open(actor=investigator, origin="ex_officio", legal_regime="gdpr", title="Sample")
+    party = case_services.party_add(
+        actor=investigator, case=case, organisation=organisation, role="controller", processing="claims"
+    )
+    return {
+        "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
+        "organisations": {"pk": organisation.pk},
+    }
+
+
+def test_matrix(actor_clients, samples):
+    clients, _users = actor_clients
     failures = []
     checked = 0
     for name, route, callback in all_patterns():
         expect = _expectation(name, route, callback)
-        path = _sample_path(route)
-        for actor, c in actor_clients.items():
+        path = (_object_path(name, samples) if name in DECLARED else None) or _sample_path(route)
+        for actor, c in clients.items():
             response = getattr(c, expect.method)(path)
             wanted = expect.for_actor(actor)
             checked += 1

@@ -1,0 +1,82 @@
+"""Reads on cases, always through the visibility rules of ``permissions.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .choices import CaseStatus, Confidentiality, LegalRegime, Origin, Priority
+from .models import Case, Party
+from .permissions import visible_cases
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    origin: str = ""
+    legal_regime: str = ""
+    priority: str = ""
+    sector: int | None = None
+    assignee: int | None = None
+    restricted: bool | None = None
+    search: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> CaseFilters:
+        """Read filters from the query string; unknown or malformed values are ignored."""
+
+        def choice(name, choices):
+            value = params.get(name, "")
+            return value if value in choices else ""
+
+        def integer(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 12 else None
+
+        restricted = {"1": True, "0": False}.get(params.get("restricted", ""))
+        return cls(
+            status=choice("status", CaseStatus.values),
+            origin=choice("origin", Origin.values),
+            legal_regime=choice("legal_regime", LegalRegime.values),
+            priority=choice("priority", Priority.values),
+            sector=integer("sector"),
+            assignee=integer("assignee"),
+            restricted=restricted,
+            search=params.get("q", "")[:100].strip(),
+        )
+
+
+def case_list_for_user(user, filters: CaseFilters) -> QuerySet[Case]:
+    """Cases the user may see, filtered; ordered by last activity by the caller's pagination."""
+    queryset = visible_cases(user, Case.objects.select_related("lead_investigator"))
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.origin:
+        queryset = queryset.filter(origin=filters.origin)
+    if filters.legal_regime:
+        queryset = queryset.filter(legal_regime=filters.legal_regime)
+    if filters.priority:
+        queryset = queryset.filter(priority=filters.priority)
+    if filters.restricted is not None:
+        wanted = Confidentiality.RESTRICTED if filters.restricted else Confidentiality.NORMAL
+        queryset = queryset.filter(confidentiality=wanted)
+    if filters.assignee:
+        queryset = queryset.filter(
+            caseuserobjectpermission__user_id=filters.assignee,
+            caseuserobjectpermission__permission__codename="change_case",
+        )
+    if filters.sector:
+        queryset = queryset.filter(parties__organisation__sector_id=filters.sector).distinct()
+    if filters.search:
+        queryset = queryset.filter(Q(title__icontains=filters.search) | Q(reference=filters.search))
+    return queryset
+
+
+def parties_of(case: Case) -> list[Party]:
+    return list(case.parties.select_related("organisation").order_by("added_at", "id"))
+
+
+def cases_of_organisation(user, organisation) -> list[Case]:
+    """The cases the organisation is party to, among those the user may see."""
+    return list(visible_cases(user).filter(parties__organisation=organisation).distinct().order_by("-last_activity_at"))
