@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organisations",
     "apps.cases",
+    "apps.controls",
 ]
 
 MIDDLEWARE = [

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 import pyotp
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from stdnum import luhn
 
 from apps.accounts import services
 from apps.accounts.models import User
+from apps.organisations import services as organisation_services
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -70,3 +72,16 @@ def audit_protection_bypassed(connection):
         finally:
             for _name, sql in triggers:
                 cursor.execute(sql)
+
+
+def make_organisation(legal_name: str, siren: str = "", *, actor=None, **fields):
+    country = fields.pop("country", "FR" if siren else "DE")
+    return organisation_services.organisation_create(
+        actor=actor, legal_name=legal_name, siren=siren, country=country, **fields
+    )
+
+
+def valid_siren(n: int) -> str:
+    """The n-th valid SIREN (8 digits + Luhn key), for test data."""
+    body = f"{(10_000_000 + n * 7919) % 100_000_000:08d}"
+    return body + luhn.calc_check_digit(body)

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.cases import services as case_services
+from apps.controls import services as control_services
 from apps.organisations import services as organisation_services
 from tests.support import log_in_verified, make_staff
 
@@ -62,6 +63,8 @@ DECLARED: dict[str, Expect] = {
     "cases:party_remove": CASE_POST_ONLY,
     "cases:fan_out": CASE_POST_ONLY,
     "cases:assign": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "controls:create": TEAM_ONLY,
+    "controls:edit": TEAM_ONLY,
     "organisations:detail": CASE_READERS,
     "organisations:edit": TEAM_ONLY,
     "organisations:establishment_add": TEAM_ONLY,
@@ -172,8 +175,12 @@ def samples(actor_clients):
     party = case_services.party_add(
         actor=investigator, case=case, organisation=organisation, role="controller", processing="claims"
     )
+    control = control_services.control_record(
+        actor=investigator, case=case, kind="documentary", decision_reference="2026-001"
+    )
     return {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
+        "controls": {"pk": case.pk, "control_pk": control.pk},
         "organisations": {"pk": organisation.pk},
     }
 

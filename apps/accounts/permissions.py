@@ -14,12 +14,16 @@ from .choices import Role, UserKind
 ALL_STAFF_ROLES: frozenset[str] = frozenset(Role.values)
 
 
-def user_may(user, roles: Iterable[str] | None) -> bool:
+def user_may(user, roles: Iterable[str] | None, *, require_verified: bool = True) -> bool:
     """True for an active, second-factor verified staff user holding one of ``roles``.
 
-    ``roles=None`` means any staff member, even one who holds no role yet.
+    ``roles=None`` means any staff member, even one who holds no role yet. Object checks pass
+    ``require_verified=False``: they also serve services and tasks, and no request reaches a view
+    before its second factor (``SecondFactorRequiredMiddleware``).
     """
-    if not (user.is_authenticated and user.is_active and user.kind == UserKind.STAFF and user.is_verified()):
+    if not (user.is_authenticated and user.is_active and user.kind == UserKind.STAFF):
+        return False
+    if require_verified and not user.is_verified():
         return False
     return roles is None or bool(user.roles.intersection(roles))
 

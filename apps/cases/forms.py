@@ -74,7 +74,7 @@ class PartyForm(forms.Form):
 
 class TransitionForm(forms.Form):
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    to_status = forms.ChoiceField(label=_("New status"))
+    to_status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     deciding_body = forms.ChoiceField(
         label=_("Decided by"),
@@ -87,7 +87,9 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expected_status"].initial = case.status
-        self.fields["to_status"].choices = [
+        # Offer what the table allows now; accept any status, so that a case that moved meanwhile
+        # gets the service's message ("changed meanwhile"), not "not a valid choice".
+        self.fields["to_status"].widget.choices = self.allowed = [
             (t.target, CaseStatus(t.target).label) for t in allowed_from(case.status, include_service_only=False)
         ]
 

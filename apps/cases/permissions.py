@@ -31,7 +31,7 @@ def _team_permission(user, codename: str):
 
 def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     queryset = Case.objects.all() if queryset is None else queryset
-    if not user_may(user, READER_ROLES):
+    if not user_may(user, READER_ROLES, require_verified=False):
         return queryset.none()
     if Role.MANAGER in user.roles:
         return queryset
@@ -40,7 +40,7 @@ def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case
 
 def changeable_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     queryset = Case.objects.all() if queryset is None else queryset
-    if not user_may(user, READER_ROLES):
+    if not user_may(user, READER_ROLES, require_verified=False):
         return queryset.none()
     if Role.MANAGER in user.roles:
         return queryset
@@ -54,7 +54,7 @@ def case_get_for_user(user, pk, perm: str = VIEW, *, queryset: QuerySet[Case] | 
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
     if perm == ASSIGN:
-        if not user_may(user, {Role.MANAGER}):
+        if not user_may(user, {Role.MANAGER}, require_verified=False):
             raise Http404
         scope = visible_cases(user, queryset)
     elif perm == CHANGE:

@@ -115,7 +115,8 @@ def case_open(
     )
     if actor is not None and Role.INVESTIGATOR in getattr(actor, "roles", ()):
         # Whoever opens a case is on its team until a manager says otherwise.
-        case_assign(actor=actor, case=case, lead=actor, team=[actor], ip=ip, audit_summary=False)
+        case_assign(actor=actor, case=case, lead=actor, team=[actor], ip=ip)
+        case.refresh_from_db()
     return case
 
 

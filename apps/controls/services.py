@@ -1,0 +1,119 @@
+"""Writes on controls."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
+from apps.cases.models import Case
+
+from .choices import ControlKind
+from .models import Control
+
+CONTROL_FIELDS = (
+    "kind",
+    "decision_reference",
+    "mission_order_reference",
+    "planned_start",
+    "planned_end",
+    "actual_arrival",
+    "actual_departure",
+    "prosecutor_informed_at",
+    "convocation_received_on",
+    "person_in_charge",
+    "information_given",
+    "objection",
+    "judge_authorisation_reference",
+    "urls",
+    "identity_used",
+    "notes",
+)
+
+
+def _check(fields: dict) -> None:
+    errors = {}
+    for start, end in (("planned_start", "planned_end"), ("actual_arrival", "actual_departure")):
+        if fields.get(start) and fields.get(end) and fields[end] < fields[start]:
+            errors[end] = _("This time is before %(field)s.") % {"field": Control._meta.get_field(start).verbose_name}
+    if fields.get("kind") == ControlKind.ONLINE and not (fields.get("urls") or "").strip():
+        errors["urls"] = _("An online control records the URLs visited.")
+    if fields.get("objection") and fields.get("actual_arrival") and not fields.get("judge_authorisation_reference"):
+        # After an objection, the visit needs the judge's authorisation (juge des libertés et de la détention).
+        errors["judge_authorisation_reference"] = _("After an objection, a visit needs the judge's authorisation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _audit(action, *, actor, control: Control, summary: str, ip, **data):
+    audit_record(
+        actor=actor,
+        action=action,
+        summary=summary,
+        object_type="controls.control",
+        object_id=str(control.pk),
+        case_id=control.case_id,
+        data=data,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def control_record(*, actor, case: Case, agents=(), ip: str | None = None, **fields) -> Control:
+    """Record a control on a case (decision reference required; checks on times and objections)."""
+    unknown = set(fields) - set(CONTROL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    _check(fields)
+    control = Control(case=case, **fields)
+    control.full_clean()
+    control._change_reason = "control_record"
+    control.save()
+    control.agents.set(agents)
+    Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
+    _audit(
+        AuditAction.CONTROL_RECORDED,
+        actor=actor,
+        control=control,
+        summary=_("%(kind)s recorded (decision %(reference)s)")
+        % {"kind": control.get_kind_display(), "reference": control.decision_reference},
+        ip=ip,
+        kind=control.kind,
+    )
+    return control
+
+
+@transaction.atomic
+def control_update(*, actor, control: Control, agents=None, ip: str | None = None, **fields) -> Control:
+    """Complete or correct a control; the audit event lists the fields that changed."""
+    unknown = set(fields) - set(CONTROL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    control = Control.objects.select_for_update().get(pk=control.pk)
+    merged = {name: getattr(control, name) for name in CONTROL_FIELDS} | fields
+    _check(merged)
+    changed = [name for name, value in fields.items() if getattr(control, name) != value]
+    for name in changed:
+        setattr(control, name, fields[name])
+    if changed:
+        control.full_clean()
+        control._change_reason = "control_update"
+        control.save(update_fields=[*changed, "updated_at"])
+    agents_changed = False
+    if agents is not None and set(control.agents.values_list("pk", flat=True)) != {a.pk for a in agents}:
+        control.agents.set(agents)
+        agents_changed = True
+    if changed or agents_changed:
+        Case.objects.filter(pk=control.case_id).update(last_activity_at=timezone.now())
+        _audit(
+            AuditAction.CONTROL_CHANGED,
+            actor=actor,
+            control=control,
+            summary=_("%(kind)s changed") % {"kind": control.get_kind_display()},
+            ip=ip,
+            fields=sorted(changed) + (["agents"] if agents_changed else []),
+        )
+    return control
