@@ -25,6 +25,7 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("investigator@demo.cnil.fr", "Inès Leroy", (Role.INVESTIGATOR,)),
     DemoAccount("investigator2@demo.cnil.fr", "Hugo Martin", (Role.INVESTIGATOR,)),
+    DemoAccount("investigator3@demo.cnil.fr", "Léa Moreau", (Role.INVESTIGATOR,)),
     DemoAccount("manager@demo.cnil.fr", "Claire Dubois", (Role.MANAGER,)),
     DemoAccount("legal@demo.cnil.fr", "Paul Bernard", (Role.LEGAL,)),
     DemoAccount("admin@demo.cnil.fr", "Amina Diallo", (Role.ADMINISTRATOR,)),

@@ -5,6 +5,8 @@
 - ``organisation_panels``: panels of the organisation page (``cases`` adds "cases it is party to").
 - ``transition_guards`` / ``transition_reactions``: case-transition hooks. A guard may refuse a
   transition by returning a reason; a reaction runs inside the transition's transaction.
+- ``demo_seeders``: the steps of ``seed_demo``, one per app, so the demo scenario grows with
+  the apps without ``accounts`` importing them.
 """
 
 from __future__ import annotations
@@ -56,9 +58,24 @@ class HookRegistry:
         return iter(list(self._hooks))
 
 
+class SeederRegistry:
+    """Demo-data steps, run in order by ``seed_demo``: each app adds its part of the scenario."""
+
+    def __init__(self) -> None:
+        self._steps: dict[str, tuple[int, Callable]] = {}
+
+    def register(self, name: str, step: Callable, *, order: int) -> None:
+        self._steps[name] = (order, step)
+
+    def __iter__(self):
+        return iter([(name, step) for name, (_order, step) in sorted(self._steps.items(), key=lambda i: i[1][0])])
+
+
 case_tabs = TabRegistry()
 organisation_panels = TabRegistry()
 # guard(case, from_status, to_status, actor) -> str | None (a reason to refuse)
 transition_guards = HookRegistry()
 # reaction(case, transition) -> None, inside the transition's transaction
 transition_reactions = HookRegistry()
+# step(stdout) -> None; idempotent
+demo_seeders = SeederRegistry()

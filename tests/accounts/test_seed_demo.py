@@ -4,6 +4,10 @@ from django.test import Client
 
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import User
+from apps.audit.verify import verify_chain
+from apps.cases.models import Case
+from apps.controls.models import Control
+from apps.organisations.models import Organisation, ProcessingRelationship
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +16,7 @@ def test_seed_demo_is_idempotent_and_its_printed_codes_log_in(capsys):
     call_command("seed_demo", "--force")
     call_command("seed_demo", "--force")
     output = capsys.readouterr().out
-    assert User.objects.filter(email__endswith="@demo.cnil.fr").count() == 5
+    assert User.objects.filter(email__endswith="@demo.cnil.fr").count() == 6
     line = next(line for line in output.splitlines() if line.strip().startswith("manager@demo.cnil.fr"))
     code = line.split("code now ")[1].split()[0]
     client = Client()
@@ -26,3 +30,20 @@ def test_seed_demo_refuses_without_debug(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_builds_the_tiers_payant_scenario_once():
+    call_command("seed_demo", "--force")
+    counts = (Case.objects.count(), Organisation.objects.count(), Control.objects.count())
+    call_command("seed_demo", "--force")
+    assert (Case.objects.count(), Organisation.objects.count(), Control.objects.count()) == counts
+    assert Organisation.objects.filter(legal_name__in=["Viamedis", "Almerys"]).count() == 2
+    assert ProcessingRelationship.objects.count() >= 12
+    incidents = Case.objects.filter(origin_case=None, title__startswith="Violation")
+    assert incidents.count() == 2
+    assert Case.objects.filter(origin_case__in=incidents).count() >= 12
+    assert Case.objects.filter(confidentiality="restricted").count() == 1
+    assert Case.objects.filter(origin="complaint").count() == 1
+    assert len(set(Case.objects.values_list("status", flat=True))) >= 5
+    assert Control.objects.filter(kind="on_site").exists()
+    assert verify_chain().ok

@@ -1,9 +1,11 @@
-"""``python manage.py seed_demo``: the demo accounts and how to log in with them (idempotent)."""
+"""``python manage.py seed_demo``: demo accounts, then every app's part of the demo scenario (idempotent)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from apps.accounts.demo import DEMO_PASSWORD, base32_secret, current_code, demo_totp_key, seed_demo_accounts
+from apps.core.registry import demo_seeders
 
 
 class Command(BaseCommand):
@@ -29,3 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Add a secret to an authenticator app, or run `make codes` for the current codes of every demo account."
         )
+        for name, step in demo_seeders:
+            with transaction.atomic():
+                summary = step()
+            self.stdout.write(f"{name}: {summary}")

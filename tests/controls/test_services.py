@@ -1,0 +1,90 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from apps.audit.choices import AuditAction
+from apps.audit.models import AuditEvent
+from apps.cases import services as case_services
+from apps.controls import services
+from apps.controls.models import Control
+from tests.support import log_in_verified, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent():
+    return make_staff("ines@cnil.test")
+
+
+@pytest.fixture
+def case(agent):
+    return case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Contrôle")
+
+
+def test_record_and_update_write_history_and_audit(agent, case):
+    start = timezone.now() + timedelta(days=3)
+    control = services.control_record(
+        actor=agent, case=case, agents=[agent], kind="on_site", decision_reference="2026-1", planned_start=start
+    )
+    services.control_update(actor=agent, control=control, person_in_charge="DSI", actual_arrival=start)
+    assert control.history.count() == 2
+    events = AuditEvent.objects.filter(case_id=case.pk, action__in=["control_recorded", "control_changed"])
+    assert [e.action for e in events.order_by("seq")] == [AuditAction.CONTROL_RECORDED, AuditAction.CONTROL_CHANGED]
+    assert events.last().data["fields"] == ["actual_arrival", "person_in_charge"]
+
+
+def test_checks_refuse_inconsistent_controls_without_writing(agent, case):
+    now = timezone.now()
+    with pytest.raises(ValidationError):
+        services.control_record(
+            actor=agent,
+            case=case,
+            kind="on_site",
+            decision_reference="1",
+            planned_start=now,
+            planned_end=now - timedelta(hours=1),
+        )
+    with pytest.raises(ValidationError):
+        services.control_record(actor=agent, case=case, kind="online", decision_reference="1")
+    with pytest.raises(ValidationError):
+        services.control_record(
+            actor=agent, case=case, kind="on_site", decision_reference="1", objection=True, actual_arrival=now
+        )
+    assert not Control.objects.exists()
+
+
+def test_prosecutor_notice_shortfall_is_a_warning_not_a_bar(agent, case):
+    start = timezone.now() + timedelta(days=1)
+    control = services.control_record(
+        actor=agent,
+        case=case,
+        kind="on_site",
+        decision_reference="1",
+        planned_start=start,
+        prosecutor_informed_at=start - timedelta(hours=20),
+    )
+    assert control.prosecutor_notice_short
+    control = services.control_update(actor=agent, control=control, prosecutor_informed_at=start - timedelta(hours=25))
+    assert not control.prosecutor_notice_short
+
+
+def test_controls_tab_and_form(agent, case):
+    client = Client()
+    log_in_verified(client, agent)
+    response = client.post(
+        f"/cases/{case.pk}/controls/new/",
+        {"kind": "documentary", "decision_reference": "2026-42", "agents": [agent.pk]},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.pk}/tab/controls/").content.decode()
+    assert "2026-42" in page
+    assert "Ines" in page or agent.full_name in page
+    outsider = make_staff("hugo@cnil.test")
+    other = Client()
+    log_in_verified(other, outsider)
+    control = Control.objects.get()
+    assert other.get(f"/cases/{case.pk}/controls/{control.pk}/edit/").status_code == 404
