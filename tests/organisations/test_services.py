@@ -74,7 +74,8 @@ def test_relationship_to_itself_is_refused(agent):
 
 def test_sub_processing_cycle_is_refused(agent):
     x, y, z = (make_organisation(name, valid_siren(i)) for i, name in enumerate("XYZ", start=1))
-    services.relationship_record(actor=agent, kind="processing", client=x, provider=y, processing="claims")
+    first = services.relationship_record(actor=agent, kind="processing", client=x, provider=y, processing="claims")
+    assert first.history.count() == 1
     services.relationship_record(actor=agent, kind="sub_processing", client=y, provider=z, processing="claims")
     with pytest.raises(ValidationError):
         services.relationship_record(actor=agent, kind="sub_processing", client=z, provider=y, processing="claims")
