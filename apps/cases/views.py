@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView, View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.audit.services import client_ip
+from apps.core.forms import add_service_errors
 from apps.core.pagination import keyset_page
 from apps.core.registry import case_tabs
 from apps.organisations.models import Sector
@@ -22,14 +23,6 @@ from .models import Party
 READERS = permissions.READER_ROLES
 OPENERS = frozenset({Role.INVESTIGATOR, Role.MANAGER})
 DEFAULT_TAB = "parties"
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class CaseMixin:
@@ -87,7 +80,7 @@ class CaseOpenView(RoleRequiredMixin, FormView):
                 **form.case_fields(),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Case %(reference)s opened.") % {"reference": case.reference})
         return redirect(case)
@@ -155,7 +148,7 @@ class PartyAddView(RoleRequiredMixin, CaseMixin, FormView):
         try:
             services.party_add(actor=self.request.user, case=case, ip=client_ip(self.request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Party added."))
         return redirect("cases:tab", pk=case.pk, tab="parties")
@@ -222,7 +215,7 @@ class TransitionView(RoleRequiredMixin, CaseMixin, FormView):
                 ip=client_ip(self.request),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Status changed."))
         return redirect("cases:tab", pk=case.pk, tab="transitions")
@@ -252,7 +245,7 @@ class AssignView(RoleRequiredMixin, CaseMixin, FormView):
                 ip=client_ip(self.request),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Team updated."))
         return redirect(case)

@@ -10,6 +10,7 @@ from django.views.generic import FormView
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
+from apps.core.forms import add_service_errors
 
 from . import services
 from .forms import ControlForm
@@ -68,8 +69,7 @@ class ControlFormView(RoleRequiredMixin, FormView):
                     **form.service_fields(),
                 )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Control saved."))
         return redirect("cases:tab", pk=case.pk, tab="controls")

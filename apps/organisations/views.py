@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.audit.services import client_ip
+from apps.core.forms import add_service_errors
 from apps.core.pagination import keyset_page
 from apps.core.registry import organisation_panels
 
@@ -35,11 +36,7 @@ def _apply_service_errors(form, error: ValidationError) -> None:
             ),
         )
         return
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    add_service_errors(form, error)
 
 
 class OrganisationMixin:
