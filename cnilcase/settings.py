@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organisations",
     "apps.cases",
+    "apps.evidence",
     "apps.controls",
 ]
 
@@ -176,8 +177,60 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# Evidence: a folder no URL serves (downloads go through a permission-checked view), or
+# S3-compatible object storage with EVIDENCE_STORAGE=s3 and the AWS_* variables.
+EVIDENCE_STORAGE = env.str("EVIDENCE_STORAGE", default="local")
+EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
+_evidence_backends = {
+    "local": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EVIDENCE_ROOT}},
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default="cnilcase-evidence"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="eu-west-3"),
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    },
+}
+EVIDENCE_MAX_UPLOAD_SIZE = env.int("EVIDENCE_MAX_UPLOAD_SIZE", default=2 * 1024**3)
+EVIDENCE_ALLOWED_TYPES = env.list(
+    "EVIDENCE_ALLOWED_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/tiff",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+        "message/rfc822",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ],
+)
+# Uploads stream to temporary files from the first byte (never held in memory).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+EVIDENCE_INTEGRITY_BATCH = env.int("EVIDENCE_INTEGRITY_BATCH", default=200)
+EVIDENCE_INTEGRITY_PASS_DAYS = env.int("EVIDENCE_INTEGRITY_PASS_DAYS", default=7)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "evidence": _evidence_backends[EVIDENCE_STORAGE],
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env.bool("STATIC_MANIFEST", default=True)
@@ -225,6 +278,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Recomputes both hash chains every night and records the result (apps.audit).
     "audit-verify-chain": {"task": "apps.audit.tasks.verify_audit_chain", "schedule": crontab(hour=3, minute=17)},
+    # Re-hashes a batch of stored evidence every 10 minutes; a full pass at most every
+    # EVIDENCE_INTEGRITY_PASS_DAYS days, resumed where the last run stopped.
+    "evidence-integrity": {"task": "apps.evidence.tasks.verify_evidence_integrity", "schedule": crontab(minute="*/10")},
+    "evidence-orphans": {"task": "apps.evidence.tasks.remove_orphan_blobs", "schedule": crontab(hour=4, minute=7)},
 }
 
 # --- Logging ------------------------------------------------------------------------------------

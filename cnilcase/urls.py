@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("cases/", include("apps.cases.urls")),
     path("cases/", include("apps.controls.urls")),
+    path("cases/", include("apps.evidence.urls")),
     path("organisations/", include("apps.organisations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
@@ -19,6 +20,7 @@ from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.cases import services as case_services
 from apps.controls import services as control_services
+from apps.evidence import services as evidence_services
 from apps.organisations import services as organisation_services
 from tests.support import log_in_verified, make_staff
 
@@ -63,6 +65,10 @@ DECLARED: dict[str, Expect] = {
     "cases:party_remove": CASE_POST_ONLY,
     "cases:fan_out": CASE_POST_ONLY,
     "cases:assign": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "evidence:upload": TEAM_ONLY,
+    "evidence:detail": CASE_READERS,
+    "evidence:download": CASE_READERS,
+    "evidence:transfer": TEAM_ONLY,
     "controls:create": TEAM_ONLY,
     "controls:edit": TEAM_ONLY,
     "organisations:detail": CASE_READERS,
@@ -178,9 +184,13 @@ def samples(actor_clients):
     control = control_services.control_record(
         actor=investigator, case=case, kind="documentary", decision_reference="2026-001"
     )
+    evidence = evidence_services.evidence_register(
+        actor=investigator, case=case, upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"), title="S", source="public"
+    )
     return {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
+        "evidence": {"pk": case.pk, "evidence_pk": evidence.pk},
         "organisations": {"pk": organisation.pk},
     }
 

@@ -41,3 +41,5 @@ class AuditAction(models.TextChoices):
     CASE_TRANSITIONED = "case_transitioned", _("Case status changed")
     CONTROL_RECORDED = "control_recorded", _("Control recorded")
     CONTROL_CHANGED = "control_changed", _("Control changed")
+    EVIDENCE_CUSTODY = "evidence_custody", _("Evidence custody event")
+    EVIDENCE_CHANGED = "evidence_changed", _("Evidence description changed")

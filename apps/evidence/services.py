@@ -1,0 +1,252 @@
+"""Writes on evidence: registration (store once, by hash), metadata, supersession, custody."""
+
+from __future__ import annotations
+
+import hashlib
+
+import magic
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
+from apps.cases.models import Case
+
+from .choices import CustodyKind
+from .models import Blob, CustodyEvent, Evidence, IntegrityAlert
+from .storage import blob_path, evidence_storage
+from .uploads import display_filename
+
+SNIFF_BYTES = 8192
+METADATA_FIELDS = (
+    "title",
+    "description",
+    "source",
+    "collected_at",
+    "collected_by",
+    "personal_data",
+    "health_data",
+    "nir",
+)
+
+
+def sniff_media_type(fileobj) -> str:
+    """The media type read from the content (libmagic), never from the client."""
+    fileobj.seek(0)
+    head = fileobj.read(SNIFF_BYTES)
+    fileobj.seek(0)
+    return magic.from_buffer(head, mime=True)
+
+
+def check_upload(*, size: int, media_type: str) -> None:
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if size > settings.EVIDENCE_MAX_UPLOAD_SIZE:
+        raise ValidationError(_("The file is larger than the limit."), code="too_big")
+    if media_type not in settings.EVIDENCE_ALLOWED_TYPES:
+        raise ValidationError(
+            _("Files of type %(type)s are not accepted as evidence.") % {"type": media_type}, code="type"
+        )
+
+
+def _hash_file(fileobj) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        hasher.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    return hasher.hexdigest(), size
+
+
+def blob_store(fileobj, *, sha256: str | None = None, size: int | None = None) -> Blob:
+    """Store the bytes once per SHA-256 and return their blob (an existing one if known)."""
+    if sha256 is None or size is None:
+        sha256, size = _hash_file(fileobj)
+    existing = Blob.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing
+    media_type = sniff_media_type(fileobj)
+    check_upload(size=size, media_type=media_type)
+    storage, path = evidence_storage(), blob_path(sha256)
+    if not storage.exists(path):
+        fileobj.seek(0)
+        stored = storage.save(path, File(fileobj, name=path))
+        if stored != path:  # a concurrent writer stored the same content first
+            storage.delete(stored)
+    try:
+        with transaction.atomic():
+            return Blob.objects.create(sha256=sha256, size=size, media_type=media_type, storage_name=path)
+    except IntegrityError:
+        return Blob.objects.get(sha256=sha256)
+
+
+def _custody(evidence: Evidence, kind: str, *, actor, ip: str | None, summary: str, **detail) -> CustodyEvent:
+    event = CustodyEvent.objects.create(evidence=evidence, kind=kind, actor=actor, ip=ip, detail=detail)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EVIDENCE_CUSTODY,
+        summary=summary,
+        object_type="evidence.evidence",
+        object_id=str(evidence.pk),
+        case_id=evidence.case_id,
+        data={"kind": kind, **detail},
+        ip=ip,
+    )
+    return event
+
+
+@transaction.atomic
+def evidence_register(
+    *,
+    actor,
+    case: Case,
+    upload,
+    title: str,
+    source: str,
+    description: str = "",
+    collected_at=None,
+    collected_by=None,
+    personal_data: bool = False,
+    health_data: bool = False,
+    nir: bool = False,
+    parties=(),
+    supersedes: Evidence | None = None,
+    ip: str | None = None,
+) -> Evidence:
+    """Register one file as evidence: stored by hash, recorded with its first custody event."""
+    sha256 = getattr(upload, "sha256", None)
+    size = getattr(upload, "hashed_size", None)
+    blob = blob_store(upload, sha256=sha256, size=size)
+    if supersedes is not None:
+        if supersedes.case_id != case.pk:
+            raise ValidationError(_("A correction supersedes an item of the same case."))
+        if Evidence.objects.filter(supersedes=supersedes).exists():
+            raise ValidationError(_("This item has already been superseded."))
+    bad_parties = [p for p in parties if p.case_id != case.pk]
+    if bad_parties:
+        raise ValidationError(_("Evidence can only be linked to parties of its case."))
+    evidence = Evidence(
+        case=case,
+        blob=blob,
+        title=title,
+        description=description,
+        source=source,
+        original_filename=display_filename(upload.name),
+        collected_at=collected_at,
+        collected_by=collected_by,
+        personal_data=personal_data,
+        health_data=health_data,
+        nir=nir,
+        supersedes=supersedes,
+        registered_by=actor,
+    )
+    evidence._change_reason = "evidence_register"
+    evidence.save()
+    if parties:
+        evidence.parties.set(parties)
+    Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
+    _custody(
+        evidence,
+        CustodyKind.REGISTERED,
+        actor=actor,
+        ip=ip,
+        summary=_("Evidence “%(title)s” registered (SHA-256 %(hash)s)") % {"title": title, "hash": blob.sha256[:12]},
+        sha256=blob.sha256,
+        size=blob.size,
+        source=source,
+        media_type=blob.media_type,
+        supersedes=supersedes.pk if supersedes else None,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(*, actor, evidence: Evidence, ip: str | None = None, **fields) -> Evidence:
+    """Correct an item's description (never its file); history keeps every version."""
+    unknown = set(fields) - set(METADATA_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    changed = [name for name, value in fields.items() if getattr(evidence, name) != value]
+    if not changed:
+        return evidence
+    for name in changed:
+        setattr(evidence, name, fields[name])
+    evidence._change_reason = "evidence_update"
+    evidence.save(update_fields=changed)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EVIDENCE_CHANGED,
+        summary=_("Evidence “%(title)s” described anew") % {"title": evidence.title},
+        object_type="evidence.evidence",
+        object_id=str(evidence.pk),
+        case_id=evidence.case_id,
+        data={"fields": sorted(changed)},
+        ip=ip,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_download_record(*, actor, evidence: Evidence, ip: str | None) -> CustodyEvent:
+    return _custody(
+        evidence,
+        CustodyKind.DOWNLOADED,
+        actor=actor,
+        ip=ip,
+        summary=_("Evidence “%(title)s” downloaded") % {"title": evidence.title},
+    )
+
+
+@transaction.atomic
+def evidence_transfer(*, actor, evidence: Evidence, recipient: str, reason: str, ip: str | None = None) -> CustodyEvent:
+    """Record that the item was handed to someone (e.g. the rapporteur), with the reason."""
+    if not recipient.strip() or not reason.strip():
+        raise ValidationError(_("A transfer names its recipient and its reason."))
+    return _custody(
+        evidence,
+        CustodyKind.TRANSFERRED,
+        actor=actor,
+        ip=ip,
+        summary=_("Evidence “%(title)s” transferred to %(recipient)s")
+        % {"title": evidence.title, "recipient": recipient},
+        recipient=recipient.strip(),
+        reason=reason.strip(),
+    )
+
+
+def blob_verify(blob: Blob) -> tuple[bool, str]:
+    """Re-hash the stored bytes: (intact, problem) — problem is '', 'missing' or 'mismatch'."""
+    storage = evidence_storage()
+    try:
+        with storage.open(blob.storage_name, "rb") as handle:
+            sha256, _size = _hash_file(handle)
+    except (FileNotFoundError, OSError):
+        return False, IntegrityAlert.Problem.MISSING
+    if sha256 != blob.sha256:
+        return False, IntegrityAlert.Problem.MISMATCH
+    return True, ""
+
+
+@transaction.atomic
+def blob_verification_record(*, blob: Blob, intact: bool, problem: str) -> None:
+    """Each result is a custody event on every item using the blob; a failure raises an alert."""
+    for evidence in blob.evidence.all():
+        _custody(
+            evidence,
+            CustodyKind.VERIFIED,
+            actor=None,
+            ip=None,
+            summary=(
+                _("Integrity verified") if intact else _("Integrity check FAILED: %(problem)s") % {"problem": problem}
+            ),
+            intact=intact,
+            problem=problem,
+        )
+    if not intact:
+        IntegrityAlert.objects.create(blob=blob, problem=problem)

@@ -1,0 +1,196 @@
+"""Evidence pages: upload (streamed and hashed), detail with custody, download, transfer."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, UnreadablePostError
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.generic import FormView, TemplateView
+
+from apps.accounts.choices import Role
+from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.services import client_ip
+from apps.cases import permissions as case_permissions
+from apps.core.forms import add_service_errors
+
+from . import selectors, services
+from .forms import EvidenceUploadForm, TransferForm
+from .storage import evidence_storage
+from .uploads import HashingUploadHandler
+
+
+class CaseEvidenceMixin(RoleRequiredMixin):
+    allowed_roles = case_permissions.READER_ROLES
+    case_perm = case_permissions.VIEW
+
+    def get_case(self):
+        if not hasattr(self, "_case"):
+            self._case = case_permissions.case_get_for_user(self.request.user, self.kwargs["pk"], self.case_perm)
+        return self._case
+
+    def get_evidence(self):
+        evidence = selectors.evidence_of_case(self.get_case()).filter(pk=self.kwargs["evidence_pk"]).first()
+        if evidence is None:
+            raise Http404
+        return evidence
+
+
+def _close(files) -> None:
+    for uploaded in files:
+        uploaded.close()  # removes the temporary file
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class EvidenceUploadView(CaseEvidenceMixin, View):
+    """The upload handler must be in place before the body is read, hence CSRF checked inside."""
+
+    case_perm = case_permissions.CHANGE
+    template_name = "evidence/upload.html"
+
+    def get(self, request, pk):
+        return self._render(EvidenceUploadForm(case=self.get_case()))
+
+    def post(self, request, pk):
+        case = self.get_case()
+        request.upload_handlers = [HashingUploadHandler(request)]
+        return csrf_protect(self._post)(request, case)
+
+    def _render(self, form, status=200):
+        return render(self.request, self.template_name, {"form": form, "case": self.get_case()}, status=status)
+
+    def _post(self, request, case):
+        try:
+            files = request.FILES.getlist("files")
+            data = request.POST
+        except UnreadablePostError:
+            return HttpResponse(_("The upload was interrupted."), status=400)
+        handler = request.upload_handlers[0]
+        if handler.too_big:
+            _close(files)
+            return HttpResponse(
+                _("A file is larger than the limit of %(size)s.") % {"size": _human(handler.max_size)},
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        if handler.truncated:
+            _close(files)
+            return HttpResponse(_("The upload was interrupted."), status=400)
+        form = EvidenceUploadForm(data, request.FILES, case=case)
+        try:
+            if not form.is_valid():
+                return self._render(form, status=400)
+            created = self._register(form, case)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self._render(form, status=400)
+        finally:
+            _close(files)
+        messages.success(request, _("%(count)d evidence item(s) registered.") % {"count": len(created)})
+        if request.headers.get("Accept") == "application/json":
+            return HttpResponse(status=201, headers={"Location": case.get_absolute_url()})
+        return redirect("cases:tab", pk=case.pk, tab="evidence")
+
+    def _register(self, form, case):
+        data = form.cleaned_data
+        files = data["files"]
+        with transaction.atomic():
+            created = []
+            for uploaded in files:
+                title = data["title"] or uploaded.name
+                if data["title"] and len(files) > 1:
+                    title = f"{data['title']} — {uploaded.name}"
+                try:
+                    created.append(
+                        services.evidence_register(
+                            actor=self.request.user,
+                            case=case,
+                            upload=uploaded,
+                            title=title[:255],
+                            source=data["source"],
+                            description=data["description"],
+                            collected_at=data["collected_at"],
+                            collected_by=data["collected_by"],
+                            personal_data=data["personal_data"],
+                            health_data=data["health_data"],
+                            nir=data["nir"],
+                            parties=list(data["parties"]),
+                            ip=client_ip(self.request),
+                        )
+                    )
+                except ValidationError as error:
+                    raise ValidationError({"files": f"{uploaded.name} : {' '.join(error.messages)}"}) from error
+        return created
+
+
+def _human(size: int) -> str:
+    for unit in ("o", "Kio", "Mio", "Gio"):
+        if size < 1024 or unit == "Gio":
+            return f"{size:.0f} {unit}" if unit == "o" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+class EvidenceDetailView(CaseEvidenceMixin, TemplateView):
+    template_name = "evidence/detail.html"
+
+    def get_context_data(self, **kwargs):
+        evidence = self.get_evidence()
+        return super().get_context_data(
+            case=self.get_case(),
+            evidence=evidence,
+            custody=selectors.custody_of(evidence),
+            can_change=case_permissions.can_change(self.request.user, self.get_case()),
+            transfer_form=TransferForm(),
+            **kwargs,
+        )
+
+
+class EvidenceDownloadView(CaseEvidenceMixin, View):
+    def get(self, request, pk, evidence_pk):
+        evidence = self.get_evidence()
+        try:
+            handle = evidence_storage().open(evidence.blob.storage_name, "rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise Http404 from exc
+        services.evidence_download_record(actor=request.user, evidence=evidence, ip=client_ip(request))
+        response = FileResponse(
+            handle, as_attachment=True, filename=evidence.original_filename, content_type=evidence.blob.media_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Length"] = str(evidence.blob.size)
+        return response
+
+
+class EvidenceTransferView(CaseEvidenceMixin, FormView):
+    case_perm = case_permissions.CHANGE
+    form_class = TransferForm
+    template_name = "evidence/transfer.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(case=self.get_case(), evidence=self.get_evidence(), **kwargs)
+
+    def form_valid(self, form):
+        evidence = self.get_evidence()
+        try:
+            services.evidence_transfer(
+                actor=self.request.user, evidence=evidence, ip=client_ip(self.request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Transfer recorded."))
+        return redirect(evidence)
+
+
+class IntegrityAlertListView(RoleRequiredMixin, TemplateView):
+    """Managers: every integrity alert, with the cases whose evidence uses the blob."""
+
+    template_name = "evidence/alerts.html"
+    allowed_roles = frozenset({Role.MANAGER})
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(alerts=selectors.all_alerts(), **kwargs)
