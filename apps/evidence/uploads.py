@@ -24,7 +24,7 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self._input = None
         self._content_length = None
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):  # noqa: N803 - Django's name
         self._input, self._content_length = input_data, content_length
         return super().handle_raw_input(input_data, META, content_length, boundary, encoding)
 
