@@ -81,6 +81,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(nodeids):5d} {reason}")
 
 
+@pytest.fixture(autouse=True)
+def evidence_root(settings, tmp_path_factory):
+    """Each test stores evidence in a folder of its own, never in the project's var/."""
+    root = tmp_path_factory.mktemp("evidence")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    return root
+
+
 # --- Transactional tests and the append-only audit log -----------------------------------------
 # Transactional tests (live server, real Celery worker, concurrency) end with Django's flush,
 # which TRUNCATEs (PostgreSQL) or DELETEs (SQLite) every table, and the audit log's database

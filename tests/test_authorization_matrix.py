@@ -69,6 +69,8 @@ DECLARED: dict[str, Expect] = {
     "evidence:detail": CASE_READERS,
     "evidence:download": CASE_READERS,
     "evidence:transfer": TEAM_ONLY,
+    "evidence:edit": TEAM_ONLY,
+    "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "controls:create": TEAM_ONLY,
     "controls:edit": TEAM_ONLY,
     "organisations:detail": CASE_READERS,

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.cases.models import Case
+from apps.evidence.models import Evidence
 
 from . import services
 from .models import Control
@@ -22,6 +23,7 @@ def seed_controls() -> str:
         actor=incident.lead_investigator,
         case=incident,
         agents=agents,
+        documents=list(Evidence.objects.filter(case=incident, source="on_site")),
         kind="on_site",
         decision_reference="2024-012",
         mission_order_reference="OM-2024-031",

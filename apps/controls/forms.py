@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.choices import Role
+from apps.evidence.models import Evidence
 
 from .choices import ControlKind
 
@@ -45,8 +46,20 @@ class ControlForm(forms.Form):
     urls = forms.CharField(label=_("URLs visited (online)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     identity_used = forms.CharField(label=_("Identity used (online)"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    documents = forms.ModelMultipleChoiceField(
+        label=_("Minutes (PV) and documents"),
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Evidence of this case: register the PV first, then tick it here."),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].queryset = Evidence.objects.filter(case=case).order_by("registered_at")
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("agents", None)
+        data.pop("documents", None)
         return data

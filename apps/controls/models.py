@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case
 from apps.core.models import TimeStampedModel
+from apps.evidence.models import Evidence
 
 from .choices import ControlKind
 
@@ -42,8 +43,15 @@ class Control(TimeStampedModel):
     urls = models.TextField(_("URLs visited"), blank=True, help_text=_("One per line (online control)."))
     identity_used = models.CharField(_("identity used"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    documents = models.ManyToManyField(
+        Evidence,
+        blank=True,
+        related_name="controls",
+        verbose_name=_("minutes and documents"),
+        help_text=_("The PVs (one a day on site, an objection PV) and documents copied during the control."),
+    )
 
-    history = HistoricalRecords(m2m_fields=[agents])
+    history = HistoricalRecords(m2m_fields=[agents, documents])
 
     class Meta:
         verbose_name = _("control")

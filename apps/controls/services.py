@@ -48,6 +48,11 @@ def _check(fields: dict) -> None:
         raise ValidationError(errors)
 
 
+def _check_documents(case: Case, documents) -> None:
+    if any(document.case_id != case.pk for document in documents):
+        raise ValidationError({"documents": _("A control lists only evidence of its own case.")})
+
+
 def _audit(action, *, actor, control: Control, summary: str, ip, **data):
     audit_record(
         actor=actor,
@@ -62,7 +67,7 @@ def _audit(action, *, actor, control: Control, summary: str, ip, **data):
 
 
 @transaction.atomic
-def control_record(*, actor, case: Case, agents=(), ip: str | None = None, **fields) -> Control:
+def control_record(*, actor, case: Case, agents=(), documents=(), ip: str | None = None, **fields) -> Control:
     """Record a control on a case (decision reference required; checks on times and objections)."""
     unknown = set(fields) - set(CONTROL_FIELDS)
     if unknown:
@@ -73,6 +78,8 @@ def control_record(*, actor, case: Case, agents=(), ip: str | None = None, **fie
     control._change_reason = "control_record"
     control.save()
     control.agents.set(agents)
+    _check_documents(case, documents)
+    control.documents.set(documents)
     Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
     _audit(
         AuditAction.CONTROL_RECORDED,
@@ -87,7 +94,7 @@ def control_record(*, actor, case: Case, agents=(), ip: str | None = None, **fie
 
 
 @transaction.atomic
-def control_update(*, actor, control: Control, agents=None, ip: str | None = None, **fields) -> Control:
+def control_update(*, actor, control: Control, agents=None, documents=None, ip: str | None = None, **fields) -> Control:
     """Complete or correct a control; the audit event lists the fields that changed."""
     unknown = set(fields) - set(CONTROL_FIELDS)
     if unknown:
@@ -106,7 +113,12 @@ def control_update(*, actor, control: Control, agents=None, ip: str | None = Non
     if agents is not None and set(control.agents.values_list("pk", flat=True)) != {a.pk for a in agents}:
         control.agents.set(agents)
         agents_changed = True
-    if changed or agents_changed:
+    documents_changed = False
+    if documents is not None and set(control.documents.values_list("pk", flat=True)) != {d.pk for d in documents}:
+        _check_documents(control.case, documents)
+        control.documents.set(documents)
+        documents_changed = True
+    if changed or agents_changed or documents_changed:
         Case.objects.filter(pk=control.case_id).update(last_activity_at=timezone.now())
         _audit(
             AuditAction.CONTROL_CHANGED,
@@ -114,6 +126,8 @@ def control_update(*, actor, control: Control, agents=None, ip: str | None = Non
             control=control,
             summary=_("%(kind)s changed") % {"kind": control.get_kind_display()},
             ip=ip,
-            fields=sorted(changed) + (["agents"] if agents_changed else []),
+            fields=sorted(changed)
+            + (["agents"] if agents_changed else [])
+            + (["documents"] if documents_changed else []),
         )
     return control

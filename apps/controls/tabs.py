@@ -9,7 +9,9 @@ from .models import Control
 
 def controls_context(case, request) -> dict:
     return {
-        "controls": list(Control.objects.filter(case=case).prefetch_related("agents").order_by("planned_start", "id"))
+        "controls": list(
+            Control.objects.filter(case=case).prefetch_related("agents", "documents").order_by("planned_start", "id")
+        )
     }
 
 

@@ -38,12 +38,16 @@ class ControlFormView(RoleRequiredMixin, FormView):
             raise Http404
         return control
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "case": self.get_case()}
+
     def get_initial(self):
         control = self.get_control()
         if control is None:
             return {}
         initial = {name: getattr(control, name) for name in services.CONTROL_FIELDS}
         initial["agents"] = list(control.agents.values_list("pk", flat=True))
+        initial["documents"] = list(control.documents.values_list("pk", flat=True))
         return initial
 
     def get_context_data(self, **kwargs):
@@ -57,6 +61,7 @@ class ControlFormView(RoleRequiredMixin, FormView):
                     actor=self.request.user,
                     case=case,
                     agents=form.cleaned_data["agents"],
+                    documents=form.cleaned_data["documents"],
                     ip=client_ip(self.request),
                     **form.service_fields(),
                 )
@@ -65,6 +70,7 @@ class ControlFormView(RoleRequiredMixin, FormView):
                     actor=self.request.user,
                     control=control,
                     agents=form.cleaned_data["agents"],
+                    documents=form.cleaned_data["documents"],
                     ip=client_ip(self.request),
                     **form.service_fields(),
                 )

@@ -18,7 +18,7 @@ from apps.cases import permissions as case_permissions
 from apps.core.forms import add_service_errors
 
 from . import selectors, services
-from .forms import EvidenceUploadForm, TransferForm
+from .forms import EvidenceMetadataForm, EvidenceUploadForm, TransferForm
 from .storage import evidence_storage
 from .uploads import HashingUploadHandler
 
@@ -54,13 +54,24 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
     def get(self, request, pk):
         return self._render(EvidenceUploadForm(case=self.get_case()))
 
+    def get_superseded(self):
+        """``?supersedes=<id>``: the upload is a correction of that item of the same case."""
+        value = self.request.GET.get("supersedes", "")
+        if not value:
+            return None
+        evidence = selectors.evidence_of_case(self.get_case()).filter(pk=value if value.isdigit() else 0).first()
+        if evidence is None:
+            raise Http404
+        return evidence
+
     def post(self, request, pk):
         case = self.get_case()
         request.upload_handlers = [HashingUploadHandler(request)]
         return csrf_protect(self._post)(request, case)
 
     def _render(self, form, status=200):
-        return render(self.request, self.template_name, {"form": form, "case": self.get_case()}, status=status)
+        context = {"form": form, "case": self.get_case(), "superseded": self.get_superseded()}
+        return render(self.request, self.template_name, context, status=status)
 
     def _post(self, request, case):
         try:
@@ -97,6 +108,9 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
     def _register(self, form, case):
         data = form.cleaned_data
         files = data["files"]
+        superseded = self.get_superseded()
+        if superseded is not None and len(files) != 1:
+            raise ValidationError({"files": _("A correction is one file.")})
         with transaction.atomic():
             created = []
             for uploaded in files:
@@ -118,6 +132,7 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
                             health_data=data["health_data"],
                             nir=data["nir"],
                             parties=list(data["parties"]),
+                            supersedes=superseded,
                             ip=client_ip(self.request),
                         )
                     )
@@ -194,3 +209,26 @@ class IntegrityAlertListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(alerts=selectors.all_alerts(), **kwargs)
+
+
+class EvidenceEditView(CaseEvidenceMixin, FormView):
+    """Correct an item's description; its file never changes (history keeps each version)."""
+
+    case_perm = case_permissions.CHANGE
+    form_class = EvidenceMetadataForm
+    template_name = "evidence/edit.html"
+
+    def get_initial(self):
+        evidence = self.get_evidence()
+        return {name: getattr(evidence, name) for name in services.METADATA_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(case=self.get_case(), evidence=self.get_evidence(), **kwargs)
+
+    def form_valid(self, form):
+        evidence = self.get_evidence()
+        fields = dict(form.cleaned_data)
+        fields["title"] = fields["title"] or evidence.title
+        services.evidence_update(actor=self.request.user, evidence=evidence, ip=client_ip(self.request), **fields)
+        messages.success(self.request, _("Description updated."))
+        return redirect(evidence)

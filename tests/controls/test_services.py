@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from apps.audit.models import AuditEvent
 from apps.cases import services as case_services
 from apps.controls import services
 from apps.controls.models import Control
+from apps.evidence import services as evidence_services
 from tests.support import log_in_verified, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,18 @@ def test_controls_tab_and_form(agent, case):
     log_in_verified(other, outsider)
     control = Control.objects.get()
     assert other.get(f"/cases/{case.pk}/controls/{control.pk}/edit/").status_code == 404
+
+
+def test_a_control_lists_its_minutes_from_the_case_evidence(agent, case):
+    pv = evidence_services.evidence_register(
+        actor=agent, case=case, upload=ContentFile(b"%PDF-1.4 pv", name="pv.pdf"), title="PV jour 1", source="on_site"
+    )
+    control = services.control_record(actor=agent, case=case, kind="on_site", decision_reference="1", documents=[pv])
+    assert list(control.documents.all()) == [pv]
+    other_case = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Autre")
+    foreign = evidence_services.evidence_register(
+        actor=agent, case=other_case, upload=ContentFile(b"%PDF-1.4 x", name="x.pdf"), title="X", source="public"
+    )
+    with pytest.raises(ValidationError):
+        services.control_update(actor=agent, control=control, documents=[pv, foreign])
+    assert list(control.documents.all()) == [pv]

@@ -7,16 +7,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 CSV = b"date;identifiant\n2024-01-29;ps-0042\n"
 
 
-@pytest.fixture(autouse=True)
-def evidence_root(settings, tmp_path):
-    """Each test stores evidence in its own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
-    }
-    return tmp_path
-
-
 @pytest.fixture
 def investigator(db):
     return make_staff("ines@cnil.test", roles=("investigator",), full_name="Inès Leroy")

@@ -155,3 +155,32 @@ def test_evidence_tab_lists_the_inventory(client_in, case):
     page = client_in.get(f"/cases/{case.pk}/tab/evidence/").content.decode()
     assert "pv.pdf" in page
     assert hashlib.sha256(PDF).hexdigest()[:14] in page
+
+
+def test_description_edit_keeps_history_and_the_file(client_in, case):
+    upload(client_in, case, SimpleUploadedFile("pv.pdf", PDF))
+    evidence = Evidence.objects.get()
+    response = client_in.post(
+        f"/cases/{case.pk}/evidence/{evidence.pk}/edit/",
+        {"title": "PV du 29 janvier", "source": "on_site", "health_data": "on"},
+    )
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.title, evidence.health_data) == ("PV du 29 janvier", True)
+    assert [h.title for h in evidence.history.order_by("history_date")] == ["pv.pdf", "PV du 29 janvier"]
+    assert evidence.blob.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_a_correction_supersedes_and_both_stay(client_in, case):
+    upload(client_in, case, SimpleUploadedFile("pv.pdf", PDF))
+    original = Evidence.objects.get()
+    response = client_in.post(
+        f"/cases/{case.pk}/evidence/new/?supersedes={original.pk}",
+        {"source": "on_site", "files": [SimpleUploadedFile("pv-corrige.pdf", PDF + b"%fix")]},
+    )
+    assert response.status_code == 302
+    correction = Evidence.objects.exclude(pk=original.pk).get()
+    assert correction.supersedes == original
+    assert Evidence.objects.count() == 2
+    page = client_in.get(f"/cases/{case.pk}/evidence/{original.pk}/").content.decode()
+    assert "pv-corrige.pdf" in page
