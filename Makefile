@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations messages codes lint browser clean
+.PHONY: run test install translations messages codes lint browser clean bench bench-upload
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
@@ -58,6 +58,12 @@ browser:
 
 test: translations browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks: never part of `make test`. Results in bench/results/.
+bench: bench-upload
+
+bench-upload: $(STAMP)
+	$(BIN)/python bench/upload.py --size-mib $${SIZE_MIB:-2048}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

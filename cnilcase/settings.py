@@ -224,6 +224,9 @@ EVIDENCE_ALLOWED_TYPES = env.list(
 )
 # Uploads stream to temporary files from the first byte (never held in memory).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+# Beside the evidence folder, so that storing an upload is a rename rather than a copy.
+FILE_UPLOAD_TEMP_DIR = Path(env.str("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "uploads")))
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 EVIDENCE_INTEGRITY_BATCH = env.int("EVIDENCE_INTEGRITY_BATCH", default=200)
 EVIDENCE_INTEGRITY_PASS_DAYS = env.int("EVIDENCE_INTEGRITY_PASS_DAYS", default=7)

@@ -75,7 +75,9 @@ def blob_store(fileobj, *, sha256: str | None = None, size: int | None = None) -
     storage, path = evidence_storage(), blob_path(sha256)
     if not storage.exists(path):
         fileobj.seek(0)
-        stored = storage.save(path, File(fileobj, name=path))
+        # An upload already on disk is moved, not copied (same filesystem: FILE_UPLOAD_TEMP_DIR).
+        content = fileobj if hasattr(fileobj, "temporary_file_path") else File(fileobj, name=path)
+        stored = storage.save(path, content)
         if stored != path:  # a concurrent writer stored the same content first
             storage.delete(stored)
     try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
+from urllib.parse import unquote
 
 from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 
 
@@ -66,3 +68,47 @@ def display_filename(name: str) -> str:
     name = PureWindowsPath(PurePosixPath(name or "").name).name
     cleaned = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     return cleaned[:255] or "fichier"
+
+
+class RawBodyTooLargeError(Exception):
+    pass
+
+
+class RawBodyInterruptedError(Exception):
+    pass
+
+
+def receive_raw_body(request, *, chunk_size: int = 1024 * 1024):
+    """Stream a request whose body *is* the file into a temporary file, hashing in the same pass.
+
+    Skips the multipart parser entirely (its per-chunk boundary search is the cost of a large
+    multipart upload). Returns a TemporaryUploadedFile with ``sha256`` and ``hashed_size``.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.EVIDENCE_MAX_UPLOAD_SIZE:
+        raise RawBodyTooLargeError
+    # Header values are Latin-1: the browser sends the name percent-encoded (UTF-8).
+    name = display_filename(unquote(request.headers.get("X-Filename", "")))
+    uploaded = TemporaryUploadedFile(name, "application/octet-stream", declared, None)
+    hasher, size = hashlib.sha256(), 0
+    try:
+        while chunk := request.read(chunk_size):
+            size += len(chunk)
+            if size > settings.EVIDENCE_MAX_UPLOAD_SIZE:
+                raise RawBodyTooLargeError
+            hasher.update(chunk)
+            uploaded.write(chunk)
+        if size != declared:
+            raise RawBodyInterruptedError
+    except BaseException:
+        uploaded.close()
+        raise
+    uploaded.flush()
+    uploaded.seek(0)
+    uploaded.size = size
+    uploaded.sha256 = hasher.hexdigest()
+    uploaded.hashed_size = size
+    return uploaded

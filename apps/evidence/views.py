@@ -1,5 +1,6 @@
 """Evidence pages: upload (streamed and hashed), detail with custody, download, transfer."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +21,7 @@ from apps.core.forms import add_service_errors
 from . import selectors, services
 from .forms import EvidenceMetadataForm, EvidenceUploadForm, TransferForm
 from .storage import evidence_storage
-from .uploads import HashingUploadHandler
+from .uploads import HashingUploadHandler, RawBodyInterruptedError, RawBodyTooLargeError, receive_raw_body
 
 
 class CaseEvidenceMixin(RoleRequiredMixin):
@@ -66,8 +67,35 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
 
     def post(self, request, pk):
         case = self.get_case()
+        if request.content_type == "application/octet-stream":
+            return csrf_protect(self._post_raw)(request, case)
         request.upload_handlers = [HashingUploadHandler(request)]
         return csrf_protect(self._post)(request, case)
+
+    def _post_raw(self, request, case):
+        """One file as the raw request body, metadata in the query string (large files)."""
+        form = EvidenceUploadForm(request.GET, case=case)
+        form.fields["files"].required = False
+        if not form.is_valid():
+            return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400)
+        try:
+            uploaded = receive_raw_body(request)
+        except RawBodyTooLargeError:
+            return HttpResponse(
+                _("A file is larger than the limit of %(size)s.") % {"size": _human(settings.EVIDENCE_MAX_UPLOAD_SIZE)},
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        except (RawBodyInterruptedError, UnreadablePostError, OSError):
+            return HttpResponse(_("The upload was interrupted."), status=400)
+        form.cleaned_data["files"] = [uploaded]
+        try:
+            created = self._register(form, case)
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
+        finally:
+            uploaded.close()
+        return HttpResponse(status=201, headers={"Location": created[0].get_absolute_url()})
 
     def _render(self, form, status=200):
         context = {"form": form, "case": self.get_case(), "superseded": self.get_superseded()}

@@ -15,13 +15,14 @@ from tests.support import log_in_verified
 from .conftest import PDF
 
 
+@pytest.mark.parametrize("raw", [False, True], ids=["multipart", "raw-body"])
 @pytest.mark.django_db(transaction=True)
-def test_disconnect_mid_upload_leaves_nothing(live_server, investigator, case, evidence_root):
+def test_disconnect_mid_upload_leaves_nothing(live_server, investigator, case, evidence_root, raw):
     client = Client()
     log_in_verified(client, investigator)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     token = "a" * 32
-    temp_dir = Path(tempfile.gettempdir())
+    temp_dir = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
     before = set(temp_dir.iterdir())
     boundary = "----cnilcase"
     head = (
@@ -29,15 +30,19 @@ def test_disconnect_mid_upload_leaves_nothing(live_server, investigator, case, e
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="gros.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode() + PDF
+    content_type = f"multipart/form-data; boundary={boundary}"
+    path = f"/cases/{case.pk}/evidence/new/"
+    if raw:
+        head, content_type, path = PDF, "application/octet-stream", path + "?source=public"
     declared = len(head) + 5_000_000
     url = urlparse(live_server.url)
     with socket.create_connection((url.hostname, url.port)) as sock:
         sock.sendall(
             (
-                f"POST /cases/{case.pk}/evidence/new/ HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\n"
+                f"POST {path} HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\n"
                 f"Cookie: {settings.SESSION_COOKIE_NAME}={session}; csrftoken={token}\r\n"
                 f"X-CSRFToken: {token}\r\nReferer: {live_server.url}/\r\n"
-                f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {declared}\r\n\r\n"
             ).encode()
             + head
             + b"\0" * 1_000_000

@@ -184,3 +184,40 @@ def test_a_correction_supersedes_and_both_stay(client_in, case):
     assert Evidence.objects.count() == 2
     page = client_in.get(f"/cases/{case.pk}/evidence/{original.pk}/").content.decode()
     assert "pv-corrige.pdf" in page
+
+
+def test_raw_body_upload_for_large_files(client_in, case, evidence_root):
+    response = client_in.post(
+        f"/cases/{case.pk}/evidence/new/?source=on_site&title=PV%20brut&nir=on",
+        data=PDF,
+        content_type="application/octet-stream",
+        HTTP_X_FILENAME="pv brut.pdf",
+    )
+    assert response.status_code == 201
+    evidence = Evidence.objects.get()
+    assert response["Location"] == evidence.get_absolute_url()
+    assert (evidence.title, evidence.original_filename, evidence.nir) == ("PV brut", "pv brut.pdf", True)
+    assert evidence.blob.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert (evidence_root / evidence.blob.storage_name).read_bytes() == PDF
+
+
+def test_raw_body_refusals_store_nothing(client_in, case, evidence_root, settings):
+    url = f"/cases/{case.pk}/evidence/new/?source=on_site"
+    html = b"<!DOCTYPE html><html><body>x</body></html>"
+    refused = client_in.post(url, data=html, content_type="application/octet-stream", HTTP_X_FILENAME="a.pdf")
+    assert refused.status_code == 400
+    assert "text/html" in refused.content.decode()
+    assert client_in.post(url, data=b"", content_type="application/octet-stream").status_code == 400
+    bad_source = f"/cases/{case.pk}/evidence/new/?source=nope"
+    assert client_in.post(bad_source, data=PDF, content_type="application/octet-stream").status_code == 400
+    settings.EVIDENCE_MAX_UPLOAD_SIZE = 10
+    assert client_in.post(url, data=PDF, content_type="application/octet-stream").status_code == 413
+    assert not Evidence.objects.exists()
+    assert stored_files(evidence_root) == []
+
+
+def test_uploads_leave_no_temporary_file(client_in, case, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    upload(client_in, case, SimpleUploadedFile("pv.pdf", PDF), SimpleUploadedFile("x.pdf", b"MZ" + b"\0" * 64))
+    client_in.post(f"/cases/{case.pk}/evidence/new/?source=public", data=PDF, content_type="application/octet-stream")
+    assert list(tmp_path.iterdir()) == []
