@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from apps.accounts.choices import Role
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.changes import apply_changes, check_fields
 from apps.core.registry import transition_guards, transition_reactions
 from apps.organisations.models import Organisation
 from apps.organisations.selectors import controllers_served_by
@@ -126,15 +127,11 @@ CASE_EDITABLE_FIELDS = ("title", "summary", "priority", "confidentiality", "heal
 @transaction.atomic
 def case_update(*, actor, case: Case, ip: str | None = None, **fields) -> Case:
     """Change a case's description (never its status: see ``case_transition``)."""
-    unknown = set(fields) - set(CASE_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable here: {sorted(unknown)}")
+    check_fields(fields, CASE_EDITABLE_FIELDS)
     case = Case.objects.select_for_update().get(pk=case.pk)
-    changed = [name for name, value in fields.items() if getattr(case, name) != value]
+    changed = apply_changes(case, fields, CASE_EDITABLE_FIELDS)
     if not changed:
         return case
-    for name in changed:
-        setattr(case, name, fields[name])
     case.last_activity_at = timezone.now()
     case.full_clean()
     case._change_reason = "case_update"

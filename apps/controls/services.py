@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
+from apps.core.changes import apply_changes, check_fields
 
 from .choices import ControlKind
 from .models import Control
@@ -69,9 +70,7 @@ def _audit(action, *, actor, control: Control, summary: str, ip, **data):
 @transaction.atomic
 def control_record(*, actor, case: Case, agents=(), documents=(), ip: str | None = None, **fields) -> Control:
     """Record a control on a case (decision reference required; checks on times and objections)."""
-    unknown = set(fields) - set(CONTROL_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    check_fields(fields, CONTROL_FIELDS)
     _check(fields)
     control = Control(case=case, **fields)
     control.full_clean()
@@ -96,15 +95,11 @@ def control_record(*, actor, case: Case, agents=(), documents=(), ip: str | None
 @transaction.atomic
 def control_update(*, actor, control: Control, agents=None, documents=None, ip: str | None = None, **fields) -> Control:
     """Complete or correct a control; the audit event lists the fields that changed."""
-    unknown = set(fields) - set(CONTROL_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    check_fields(fields, CONTROL_FIELDS)
     control = Control.objects.select_for_update().get(pk=control.pk)
     merged = {name: getattr(control, name) for name in CONTROL_FIELDS} | fields
     _check(merged)
-    changed = [name for name, value in fields.items() if getattr(control, name) != value]
-    for name in changed:
-        setattr(control, name, fields[name])
+    changed = apply_changes(control, fields, CONTROL_FIELDS)
     if changed:
         control.full_clean()
         control._change_reason = "control_update"

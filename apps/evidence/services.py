@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
+from apps.core.changes import apply_changes, check_fields
 
 from .choices import CustodyKind
 from .models import Blob, CustodyEvent, Evidence, IntegrityAlert
@@ -170,15 +171,11 @@ def evidence_register(
 @transaction.atomic
 def evidence_update(*, actor, evidence: Evidence, ip: str | None = None, **fields) -> Evidence:
     """Correct an item's description (never its file); history keeps every version."""
-    unknown = set(fields) - set(METADATA_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    check_fields(fields, METADATA_FIELDS)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
-    changed = [name for name, value in fields.items() if getattr(evidence, name) != value]
+    changed = apply_changes(evidence, fields, METADATA_FIELDS)
     if not changed:
         return evidence
-    for name in changed:
-        setattr(evidence, name, fields[name])
     evidence._change_reason = "evidence_update"
     evidence.save(update_fields=changed)
     audit_record(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.changes import apply_changes, check_fields
 
 from .choices import RelationshipKind
 from .models import Establishment, Organisation, ProcessingRelationship
@@ -74,9 +75,7 @@ def _audit(action, *, actor, organisation, summary, ip, **data):
 @transaction.atomic
 def organisation_create(*, actor, ip: str | None = None, **fields) -> Organisation:
     """Register an organisation. A French one needs a valid SIREN, unique in the register."""
-    unknown = set(fields) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    check_fields(fields, ORGANISATION_FIELDS)
     fields["siren"] = _check_identity(siren=fields.get("siren", ""), country=fields.get("country", "FR"))
     _check_group(None, fields.get("parent"))
     organisation = Organisation(**fields)
@@ -97,9 +96,7 @@ def organisation_create(*, actor, ip: str | None = None, **fields) -> Organisati
 @transaction.atomic
 def organisation_update(*, actor, organisation: Organisation, ip: str | None = None, **fields) -> Organisation:
     """Change an organisation's details; the audit event lists the fields that changed."""
-    unknown = set(fields) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    check_fields(fields, ORGANISATION_FIELDS)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     fields["siren"] = _check_identity(
         siren=fields.get("siren", organisation.siren),
@@ -107,11 +104,9 @@ def organisation_update(*, actor, organisation: Organisation, ip: str | None = N
         exclude_pk=organisation.pk,
     )
     _check_group(organisation, fields.get("parent", organisation.parent))
-    changed = [name for name, value in fields.items() if getattr(organisation, name) != value]
+    changed = apply_changes(organisation, fields, ORGANISATION_FIELDS)
     if not changed:
         return organisation
-    for name in changed:
-        setattr(organisation, name, fields[name])
     organisation._change_reason = "organisation_update"
     organisation.full_clean()
     organisation.save(update_fields=[*changed, "updated_at"])
