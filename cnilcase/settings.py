@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.organisations",
     "apps.cases",
     "apps.evidence",
+    "apps.deadlines",
     "apps.controls",
 ]
 

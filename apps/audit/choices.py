@@ -43,3 +43,7 @@ class AuditAction(models.TextChoices):
     CONTROL_CHANGED = "control_changed", _("Control changed")
     EVIDENCE_CUSTODY = "evidence_custody", _("Evidence custody event")
     EVIDENCE_CHANGED = "evidence_changed", _("Evidence description changed")
+    DEADLINE_CREATED = "deadline_created", _("Deadline set")
+    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+    DEADLINE_MET = "deadline_met", _("Deadline met")
+    DEADLINE_CANCELLED = "deadline_cancelled", _("Deadline cancelled")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.core.changes import apply_changes, check_fields
+from apps.deadlines import services as deadline_services
 
 from .choices import ControlKind
 from .models import Control
@@ -49,6 +52,35 @@ def _check(fields: dict) -> None:
         raise ValidationError(errors)
 
 
+# Notices owed before a control (DOMAIN.md, control procedure): a backward deadline each.
+NOTICE_DEADLINES = {
+    ControlKind.ON_SITE: ("prosecutor_notice", "prosecutor_informed_at"),
+    ControlKind.HEARING: ("hearing_convocation", "convocation_received_on"),
+}
+
+
+def _schedule_notice_deadline(*, actor, control: Control, ip) -> None:
+    """An on-site control owes the prosecutor's notice, a hearing its convocation; met if already done."""
+    if control.kind not in NOTICE_DEADLINES or control.planned_start is None:
+        return
+    kind, done_field = NOTICE_DEADLINES[control.kind]
+    deadline = deadline_services.deadline_create(
+        actor=actor,
+        case=control.case,
+        kind=kind,
+        started_at=control.planned_start,
+        start_event=str(_("Planned start of the control")),
+        object_type="controls.control",
+        object_id=str(control.pk),
+        ip=ip,
+    )
+    done = getattr(control, done_field)
+    if done:
+        if not isinstance(done, datetime):
+            done = datetime.combine(done, time(12), tzinfo=timezone.get_current_timezone())
+        deadline_services.deadline_meet(actor=actor, deadline=deadline, met_at=done, ip=ip)
+
+
 def _check_documents(case: Case, documents) -> None:
     if any(document.case_id != case.pk for document in documents):
         raise ValidationError({"documents": _("A control lists only evidence of its own case.")})
@@ -79,6 +111,7 @@ def control_record(*, actor, case: Case, agents=(), documents=(), ip: str | None
     control.agents.set(agents)
     _check_documents(case, documents)
     control.documents.set(documents)
+    _schedule_notice_deadline(actor=actor, control=control, ip=ip)
     Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
     _audit(
         AuditAction.CONTROL_RECORDED,

@@ -11,6 +11,7 @@ from apps.audit.models import AuditEvent
 from apps.cases import services as case_services
 from apps.controls import services
 from apps.controls.models import Control
+from apps.deadlines.models import Deadline
 from apps.evidence import services as evidence_services
 from tests.support import log_in_verified, make_staff
 
@@ -105,3 +106,21 @@ def test_a_control_lists_its_minutes_from_the_case_evidence(agent, case):
     with pytest.raises(ValidationError):
         services.control_update(actor=agent, control=control, documents=[pv, foreign])
     assert list(control.documents.all()) == [pv]
+
+
+def test_an_on_site_control_owes_the_prosecutor_notice(agent, case):
+    start = timezone.now() + timedelta(days=3)
+    control = services.control_record(
+        actor=agent,
+        case=case,
+        kind="on_site",
+        decision_reference="1",
+        planned_start=start,
+        prosecutor_informed_at=start - timedelta(hours=10),
+    )
+    deadline = Deadline.objects.get(case=case, kind="prosecutor_notice")
+    assert deadline.due_at == start - timedelta(hours=24)
+    assert deadline.object_id == str(control.pk)
+    assert deadline.status == "met"
+    assert deadline.met_at > deadline.due_at  # informed late: a warning, not a bar (the control stands)
+    assert control.prosecutor_notice_short

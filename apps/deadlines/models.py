@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.cases.models import Case
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+    EXTENDED = "extended", _("Extended")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=[DeadlineStatus.OPEN, DeadlineStatus.EXTENDED])
+
+    def overdue(self, *, on=None):
+        return self.pending().filter(due_at__lt=on or timezone.now())
+
+
+class Deadline(models.Model):
+    """A due date computed by a rule of ``rules.RULES`` from a start event; it explains itself.
+
+    ``object_type``/``object_id`` name what started it (a control, a notification...) without a
+    foreign key, so lower apps never depend on higher ones.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=255)
+    rule_text = models.CharField(_("rule"), max_length=255)
+    legal_source = models.CharField(_("legal source"), max_length=255)
+    amount = models.PositiveIntegerField(_("length"))
+    unit = models.CharField(_("unit"), max_length=10)
+    start_event = models.CharField(_("start event"), max_length=200)
+    started_at = models.DateTimeField(_("start"))
+    due_at = models.DateTimeField(_("due"))
+    rolled_from = models.DateField(_("period ended on (before rolling)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    max_extensions = models.PositiveSmallIntegerField(_("extensions allowed"), null=True, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="deadline_status_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.due_at:%Y-%m-%d %H:%M})"
+
+
+class DeadlineExtension(models.Model):
+    """One extension: the due date before and after, why, and who granted it."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="extensions")
+    previous_due_at = models.DateTimeField(_("previous due date"))
+    new_due_at = models.DateTimeField(_("new due date"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.CharField(_("granted by"), max_length=200)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id}: {self.previous_due_at:%Y-%m-%d} → {self.new_due_at:%Y-%m-%d}"

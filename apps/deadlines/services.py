@@ -1,0 +1,164 @@
+"""Writes on deadlines: created from a rule, extended within the law's limits, met, cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
+from apps.cases.choices import CaseStatus
+from apps.cases.models import Case
+
+from .models import Deadline, DeadlineExtension, DeadlineStatus
+from .rules import RULES
+
+
+def _audit(action, *, actor, deadline: Deadline, summary: str, ip=None, **data):
+    audit_record(
+        actor=actor,
+        action=action,
+        summary=summary,
+        object_type="deadlines.deadline",
+        object_id=str(deadline.pk),
+        case_id=deadline.case_id,
+        data=data,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def deadline_create(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    started_at: datetime,
+    start_event: str,
+    amount: int | None = None,
+    title: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    ip: str | None = None,
+) -> Deadline:
+    """Compute and record a deadline from its rule; the stored fields explain the due date."""
+    rule = RULES.get(kind)
+    if rule is None:
+        raise ValidationError({"kind": _("Unknown kind of deadline.")})
+    try:
+        computed = rule.compute(started_at, amount=amount)
+    except ValueError as exc:
+        raise ValidationError({"amount": _("Invalid length: %(error)s") % {"error": exc}}) from exc
+    length = amount if amount is not None else rule.amount
+    deadline = Deadline(
+        case=case,
+        kind=kind,
+        title=title or str(rule.label),
+        rule_text=f"{length} {rule.unit}{' (délai franc)' if rule.franc else ''}, {rule.direction}",
+        legal_source=rule.source,
+        amount=length,
+        unit=rule.unit,
+        start_event=start_event,
+        started_at=started_at,
+        due_at=computed.due_at,
+        rolled_from=computed.rolled_from,
+        max_extensions=rule.max_extensions,
+        object_type=object_type,
+        object_id=object_id,
+        created_by=actor,
+    )
+    deadline._change_reason = "deadline_create"
+    deadline.save()
+    _audit(
+        AuditAction.DEADLINE_CREATED,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” due %(due)s")
+        % {"title": deadline.title, "due": timezone.localtime(deadline.due_at).strftime("%d/%m/%Y %H:%M")},
+        ip=ip,
+        kind=kind,
+        due_at=deadline.due_at.isoformat(),
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadline_extend(
+    *, actor, deadline: Deadline, new_due_at: datetime, reason: str, granted_by: str, ip: str | None = None
+) -> Deadline:
+    """Extend an open deadline to a later date, within the number of extensions the law allows."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.status not in (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED):
+        raise ValidationError(_("Only an open deadline can be extended."))
+    if new_due_at <= deadline.due_at:
+        raise ValidationError({"new_due_at": _("The new due date must be later than the current one.")})
+    if deadline.max_extensions is not None and deadline.extensions.count() >= deadline.max_extensions:
+        raise ValidationError(
+            _("This deadline can be extended %(count)d time(s) only.") % {"count": deadline.max_extensions}
+        )
+    if not reason.strip() or not granted_by.strip():
+        raise ValidationError(_("An extension states its reason and who granted it."))
+    DeadlineExtension.objects.create(
+        deadline=deadline,
+        previous_due_at=deadline.due_at,
+        new_due_at=new_due_at,
+        reason=reason.strip(),
+        granted_by=granted_by.strip(),
+        actor=actor,
+    )
+    previous = deadline.due_at
+    deadline.due_at, deadline.status = new_due_at, DeadlineStatus.EXTENDED
+    deadline._change_reason = "deadline_extend"
+    deadline.save(update_fields=["due_at", "status"])
+    _audit(
+        AuditAction.DEADLINE_EXTENDED,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” extended") % {"title": deadline.title},
+        ip=ip,
+        previous_due_at=previous.isoformat(),
+        new_due_at=new_due_at.isoformat(),
+        granted_by=granted_by.strip(),
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadline_meet(*, actor, deadline: Deadline, met_at: datetime | None = None, ip: str | None = None) -> Deadline:
+    """Record that what the deadline waited for happened (late if after the due date: still met)."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.status not in (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.MISSED):
+        raise ValidationError(_("This deadline is already closed."))
+    deadline.met_at = met_at or timezone.now()
+    deadline.status = DeadlineStatus.MET
+    deadline._change_reason = "deadline_meet"
+    deadline.save(update_fields=["met_at", "status"])
+    _audit(
+        AuditAction.DEADLINE_MET,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” met") % {"title": deadline.title},
+        ip=ip,
+        late=deadline.met_at > deadline.due_at,
+    )
+    return deadline
+
+
+def cancel_open_deadlines_on_closure(case: Case, transition) -> None:
+    """Closing a case cancels its open deadlines (a reaction run inside the transition)."""
+    if transition.to_status != CaseStatus.CLOSED:
+        return
+    for deadline in Deadline.objects.select_for_update().filter(case=case).pending():
+        deadline.status = DeadlineStatus.CANCELLED
+        deadline._change_reason = "case closed"
+        deadline.save(update_fields=["status"])
+        _audit(
+            AuditAction.DEADLINE_CANCELLED,
+            actor=transition.actor,
+            deadline=deadline,
+            summary=_("Deadline “%(title)s” cancelled: case closed") % {"title": deadline.title},
+        )
