@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.evidence",
     "apps.deadlines",
     "apps.controls",
+    "apps.breaches",
 ]
 
 MIDDLEWARE = [

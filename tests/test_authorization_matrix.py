@@ -71,6 +71,8 @@ DECLARED: dict[str, Expect] = {
     "evidence:transfer": TEAM_ONLY,
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "breaches:notification_create": TEAM_ONLY,
+    "breaches:no_notification": TEAM_ONLY,
     "controls:create": TEAM_ONLY,
     "controls:edit": TEAM_ONLY,
     "organisations:detail": CASE_READERS,
@@ -193,6 +195,7 @@ def samples(actor_clients):
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
         "evidence": {"pk": case.pk, "evidence_pk": evidence.pk},
+        "breaches": {"pk": case.pk},
         "organisations": {"pk": organisation.pk},
     }
 

@@ -47,3 +47,5 @@ class AuditAction(models.TextChoices):
     DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
     DEADLINE_MET = "deadline_met", _("Deadline met")
     DEADLINE_CANCELLED = "deadline_cancelled", _("Deadline cancelled")
+    BREACH_NOTIFICATION_RECORDED = "breach_notification_recorded", _("Breach notification recorded")
+    BREACH_NOT_NOTIFIED = "breach_not_notified", _("Decision not to notify recorded")

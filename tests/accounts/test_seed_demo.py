@@ -5,6 +5,7 @@ from django.test import Client
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import User
 from apps.audit.verify import verify_chain
+from apps.breaches.models import BreachNotification
 from apps.cases.models import Case
 from apps.controls.models import Control
 from apps.organisations.models import Organisation, ProcessingRelationship
@@ -46,4 +47,7 @@ def test_seed_demo_builds_the_tiers_payant_scenario_once():
     assert Case.objects.filter(origin="complaint").count() == 1
     assert len(set(Case.objects.values_list("status", flat=True))) >= 5
     assert Control.objects.filter(kind="on_site").exists()
+    notifications = list(BreachNotification.objects.all())
+    assert any(n.is_late for n in notifications)
+    assert any(not n.is_late for n in notifications)
     assert verify_chain().ok
