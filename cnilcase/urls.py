@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("apps.controls.urls")),
     path("cases/", include("apps.evidence.urls")),
     path("cases/", include("apps.breaches.urls")),
+    path("deadlines/", include("apps.deadlines.urls")),
     path("organisations/", include("apps.organisations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -128,3 +128,24 @@ def test_deadlines_tab_explains_the_due_date(agent, case):
     assert "02/05/2024" in page
     assert "01/05/2024" in page  # where the period ended before rolling
     assert "Réception du courrier" in page
+
+
+def test_my_deadlines_lists_my_cases_overdue_first(agent, case):
+    other = make_staff("hugo@cnil.test")
+    theirs = case_services.case_open(actor=other, origin="ex_officio", legal_regime="gdpr", title="Autre")
+    now = datetime.now(tz=PARIS)
+    services.deadline_create(
+        actor=agent, case=case, kind="document_request", amount=30, started_at=now, start_event="Courrier"
+    )
+    services.deadline_create(
+        actor=agent, case=case, kind="rapporteur_reply", started_at=now - timedelta(days=60), start_event="Observations"
+    )
+    services.deadline_create(
+        actor=other, case=theirs, kind="document_request", amount=5, started_at=now, start_event="Pas à moi"
+    )
+    client = Client()
+    log_in_verified(client, agent)
+    page = client.get("/deadlines/mine/").content.decode()
+    assert page.index("Réponse du rapporteur") < page.index("Documents demandés")
+    assert "Dépassée" in page
+    assert theirs.reference not in page
