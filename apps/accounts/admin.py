@@ -134,4 +134,3 @@ class RoleGroupAdmin(BaseGroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.name not in Role.values
-

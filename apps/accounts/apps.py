@@ -18,9 +18,7 @@ def ensure_role_groups(sender, apps=global_apps, using="default", **kwargs):
     except LookupError:  # auth not migrated yet
         return
     groups = {role: group_model.objects.using(using).get_or_create(name=role)[0] for role in Role.values}
-    admin_permissions = permission_model.objects.using(using).filter(
-        content_type__app_label__in=ADMINISTERED_APPS
-    )
+    admin_permissions = permission_model.objects.using(using).filter(content_type__app_label__in=ADMINISTERED_APPS)
     groups[Role.ADMINISTRATOR].permissions.add(*admin_permissions)
 
 
@@ -31,4 +29,3 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
-

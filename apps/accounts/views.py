@@ -200,4 +200,3 @@ class HomeView(RoleRequiredMixin, TemplateView):
         user = self.request.user
         my_roles = [(Role(r).label, ROLE_DESCRIPTIONS[Role(r)]) for r in Role.values if r in user.roles]
         return super().get_context_data(my_roles=my_roles, **kwargs)
-

@@ -13,7 +13,7 @@ from apps.accounts.choices import Role
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.changes import apply_changes, check_fields
-from apps.core.registry import transition_guards, transition_reactions
+from apps.core.registry import case_opened_reactions, transition_guards, transition_reactions
 from apps.organisations.models import Organisation
 from apps.organisations.selectors import controllers_served_by
 
@@ -118,6 +118,8 @@ def case_open(
         # Whoever opens a case is on its team until a manager says otherwise.
         case_assign(actor=actor, case=case, lead=actor, team=[actor], ip=ip)
         case.refresh_from_db()
+    for reaction in case_opened_reactions:
+        reaction(case, actor)
     return case
 
 

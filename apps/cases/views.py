@@ -249,5 +249,3 @@ class AssignView(RoleRequiredMixin, CaseMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Team updated."))
         return redirect(case)
-
-

@@ -5,6 +5,8 @@
 - ``organisation_panels``: panels of the organisation page (``cases`` adds "cases it is party to").
 - ``transition_guards`` / ``transition_reactions``: case-transition hooks. A guard may refuse a
   transition by returning a reason; a reaction runs inside the transition's transaction.
+- ``case_opened_reactions``: run inside ``case_open``'s transaction (e.g. the complainant's
+  3-month deadline, owned by ``deadlines``).
 - ``demo_seeders``: the steps of ``seed_demo``, one per app, so the demo scenario grows with
   the apps without ``accounts`` importing them.
 """
@@ -77,5 +79,7 @@ organisation_panels = TabRegistry()
 transition_guards = HookRegistry()
 # reaction(case, transition) -> None, inside the transition's transaction
 transition_reactions = HookRegistry()
+# reaction(case, actor) -> None, inside the case-opening transaction (deadlines owed from opening)
+case_opened_reactions = HookRegistry()
 # step(stdout) -> None; idempotent
 demo_seeders = SeederRegistry()

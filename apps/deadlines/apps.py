@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.registry import demo_seeders, transition_reactions
+from apps.core.registry import case_opened_reactions, demo_seeders, transition_reactions
 
 
 class DeadlinesConfig(AppConfig):
@@ -14,4 +14,5 @@ class DeadlinesConfig(AppConfig):
 
         tabs.register()
         transition_reactions.register(services.cancel_open_deadlines_on_closure)
+        case_opened_reactions.register(services.complainant_deadline_on_opening)
         demo_seeders.register("deadlines", demo.seed_deadlines, order=70)

@@ -1,4 +1,4 @@
-"""Demo deadlines: one due soon, one overdue, one for the complainant (after the cases exist)."""
+"""Demo deadlines: one due soon, one overdue (the complainant's comes with the complaint case)."""
 
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from .models import Deadline
 
 
 def seed_deadlines() -> str:
-    if Deadline.objects.filter(kind__in=["formal_notice_compliance", "complainant_update"]).exists():
+    if Deadline.objects.filter(kind="formal_notice_compliance").exists():
         return "already there"
     now = timezone.now()
     plans = [
@@ -43,13 +43,4 @@ def seed_deadlines() -> str:
                 started_at=started_at,
                 start_event=event,
             )
-    complaint = Case.objects.filter(origin="complaint").first()
-    if complaint is not None:
-        services.deadline_create(
-            actor=complaint.lead_investigator,
-            case=complaint,
-            kind="complainant_update",
-            started_at=complaint.created_at,
-            start_event="Plainte reçue",
-        )
     return f"{Deadline.objects.count()} deadlines"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -162,3 +162,20 @@ def cancel_open_deadlines_on_closure(case: Case, transition) -> None:
             deadline=deadline,
             summary=_("Deadline “%(title)s” cancelled: case closed") % {"title": deadline.title},
         )
+
+
+def complainant_deadline_on_opening(case: Case, actor) -> None:
+    """A complaint owes the complainant news within 3 months of its lodging (GDPR Art. 78(2))."""
+    complainant = getattr(case, "complainant", None) if case.origin == "complaint" else None
+    if complainant is None:
+        return
+    lodged = datetime.combine(complainant.lodged_on, time(12), tzinfo=timezone.get_current_timezone())
+    deadline_create(
+        actor=actor,
+        case=case,
+        kind="complainant_update",
+        started_at=lodged,
+        start_event=_("Complaint lodged"),
+        object_type="cases.complainant",
+        object_id=str(complainant.pk),
+    )

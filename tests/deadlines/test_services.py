@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,3 +149,18 @@ def test_my_deadlines_lists_my_cases_overdue_first(agent, case):
     assert page.index("Réponse du rapporteur") < page.index("Documents demandés")
     assert "Dépassée" in page
     assert theirs.reference not in page
+
+
+def test_a_complaint_owes_the_complainant_news_within_3_months(agent):
+    complaint = case_services.case_open(
+        actor=agent,
+        origin="complaint",
+        legal_regime="gdpr",
+        title="Plainte",
+        complainant={"full_name": "Camille", "lodged_on": date(2025, 1, 31)},
+    )
+    deadline = Deadline.objects.get(case=complaint)
+    assert deadline.kind == "complainant_update"
+    assert deadline.due_at.astimezone(PARIS).date().isoformat() == "2025-04-30"  # 31 Jan + 3 months, clamped
+    other = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Auto-saisine")
+    assert not Deadline.objects.filter(case=other).exists()

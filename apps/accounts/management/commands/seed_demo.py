@@ -25,8 +25,7 @@ class Command(BaseCommand):
             key = demo_totp_key(account.email)
             self.stdout.write(
                 f"  {account.email:<30} {','.join(account.roles):<14} "
-                f"TOTP secret {base32_secret(key)}  code now {current_code(key)}"
-                + ("  (created)" if created else "")
+                f"TOTP secret {base32_secret(key)}  code now {current_code(key)}" + ("  (created)" if created else "")
             )
         self.stdout.write(
             "Add a secret to an authenticator app, or run `make codes` for the current codes of every demo account."
