@@ -15,11 +15,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.cases import services as case_services
 from apps.controls import services as control_services
+from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.organisations import services as organisation_services
 from tests.support import log_in_verified, make_staff
@@ -72,6 +74,8 @@ DECLARED: dict[str, Expect] = {
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "breaches:notification_create": TEAM_ONLY,
+    "deadlines:create": TEAM_ONLY,
+    "deadlines:extend": TEAM_ONLY,
     "breaches:no_notification": TEAM_ONLY,
     "controls:create": TEAM_ONLY,
     "controls:edit": TEAM_ONLY,
@@ -188,6 +192,9 @@ def samples(actor_clients):
     control = control_services.control_record(
         actor=investigator, case=case, kind="documentary", decision_reference="2026-001"
     )
+    deadline = deadline_services.deadline_create(
+        actor=investigator, case=case, kind="rapporteur_reply", started_at=timezone.now(), start_event="x"
+    )
     evidence = evidence_services.evidence_register(
         actor=investigator, case=case, upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"), title="S", source="public"
     )
@@ -196,6 +203,7 @@ def samples(actor_clients):
         "controls": {"pk": case.pk, "control_pk": control.pk},
         "evidence": {"pk": case.pk, "evidence_pk": evidence.pk},
         "breaches": {"pk": case.pk},
+        "deadlines": {"pk": case.pk, "deadline_pk": deadline.pk},
         "organisations": {"pk": organisation.pk},
     }
 

@@ -49,6 +49,10 @@ def deadline_create(
     rule = RULES.get(kind)
     if rule is None:
         raise ValidationError({"kind": _("Unknown kind of deadline.")})
+    if amount is None and rule.amount is None:
+        raise ValidationError({"amount": _("Give the length of this deadline.")})
+    if amount is not None and rule.minimum is not None and amount < rule.minimum:
+        raise ValidationError({"amount": _("At least %(minimum)d for this deadline.") % {"minimum": rule.minimum}})
     try:
         computed = rule.compute(started_at, amount=amount)
     except ValueError as exc:

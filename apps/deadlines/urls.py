@@ -6,4 +6,6 @@ app_name = "deadlines"
 
 urlpatterns = [
     path("mine/", views.MyDeadlinesView.as_view(), name="mine"),
+    path("case/<int:pk>/new/", views.DeadlineCreateView.as_view(), name="create"),
+    path("case/<int:pk>/<int:deadline_pk>/extend/", views.DeadlineExtendView.as_view(), name="extend"),
 ]

@@ -164,3 +164,40 @@ def test_a_complaint_owes_the_complainant_news_within_3_months(agent):
     assert deadline.due_at.astimezone(PARIS).date().isoformat() == "2025-04-30"  # 31 Jan + 3 months, clamped
     other = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Auto-saisine")
     assert not Deadline.objects.filter(case=other).exists()
+
+
+def test_add_and_extend_a_deadline_from_the_case(agent, case):
+    client = Client()
+    log_in_verified(client, agent)
+    response = client.post(
+        f"/deadlines/case/{case.pk}/new/",
+        {
+            "kind": "formal_notice_compliance",
+            "start_event": "Réception de la mise en demeure",
+            "started_at": "2025-03-03T09:00",
+            "amount": "30",
+        },
+    )
+    assert response.status_code == 302
+    deadline = Deadline.objects.get(case=case, kind="formal_notice_compliance")
+    too_short = client.post(
+        f"/deadlines/case/{case.pk}/new/",
+        {"kind": "formal_notice_compliance", "start_event": "x", "started_at": "2025-03-03T09:00", "amount": "5"},
+    )
+    assert too_short.status_code == 200
+    assert "Au moins 10" in too_short.content.decode()
+    earlier = client.post(
+        f"/deadlines/case/{case.pk}/{deadline.pk}/extend/",
+        {"new_due_at": "2025-03-10T12:00", "granted_by": "Présidente", "reason": "x"},
+    )
+    assert "postérieure" in earlier.content.decode()
+    ok = client.post(
+        f"/deadlines/case/{case.pk}/{deadline.pk}/extend/",
+        {"new_due_at": "2025-05-30T12:00", "granted_by": "Présidente", "reason": "Travaux"},
+    )
+    assert ok.status_code == 302
+    deadline.refresh_from_db()
+    assert deadline.status == DeadlineStatus.EXTENDED
+    outsider = Client()
+    log_in_verified(outsider, make_staff("hugo@cnil.test"))
+    assert outsider.get(f"/deadlines/case/{case.pk}/{deadline.pk}/extend/").status_code == 404
