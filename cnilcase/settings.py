@@ -6,6 +6,7 @@ variables say so (``DATABASE_URL``, ``CELERY_BROKER_URL``...). With ``DEBUG`` of
 refuses to start without ``SECRET_KEY``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+# Keys the hash that replaces data subjects' identifiers (NIRs) in Art. 34 campaign imports. A key
+# of its own: never SECRET_KEY, and never rotated without re-importing (hashes would no longer match).
+IDENTIFIER_HMAC_KEY = env.str("IDENTIFIER_HMAC_KEY", default="")
+if not IDENTIFIER_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("IDENTIFIER_HMAC_KEY must be set when DEBUG is off.")
+    IDENTIFIER_HMAC_KEY = "insecure-development-identifier-key"
+if IDENTIFIER_HMAC_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("IDENTIFIER_HMAC_KEY must differ from SECRET_KEY.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -50,6 +60,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.accounts",
+    "apps.notifications",
     "apps.organisations",
     "apps.cases",
     "apps.evidence",
@@ -90,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.roles",
+                "apps.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -230,12 +242,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = Path(env.str("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "uploads")))
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# Art. 34 campaign reports: only pseudonymised records are staged here between the upload and the
+# Celery import (a storage alias, "imports", so web and worker may be different machines).
+CAMPAIGN_IMPORT_ROOT = Path(env.str("CAMPAIGN_IMPORT_ROOT", default=str(VAR_DIR / "imports")))
+CAMPAIGN_IMPORT_MAX_SIZE = env.int("CAMPAIGN_IMPORT_MAX_SIZE", default=16 * 1024**3)
 EVIDENCE_INTEGRITY_BATCH = env.int("EVIDENCE_INTEGRITY_BATCH", default=200)
 EVIDENCE_INTEGRITY_PASS_DAYS = env.int("EVIDENCE_INTEGRITY_PASS_DAYS", default=7)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "evidence": _evidence_backends[EVIDENCE_STORAGE],
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CAMPAIGN_IMPORT_ROOT},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env.bool("STATIC_MANIFEST", default=True)
@@ -250,6 +270,18 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cnilcase <no-reply@cnilcase.localhost>")
+# Scheme and host put before the links in e-mails sent outside a request (reminders); empty: paths only.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+
+# --- Deadline reminders (apps.deadlines.reminders) ------------------------------------------------
+# How long before the due date the case team is reminded: days for day, week and month deadlines,
+# hours for hour deadlines (72 h breach notification...). Only the closest reminder due is sent.
+DEADLINE_REMINDER_OFFSETS_DAYS = env.list("DEADLINE_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 1])
+DEADLINE_REMINDER_OFFSETS_HOURS = env.list("DEADLINE_REMINDER_OFFSETS_HOURS", cast=int, default=[24, 6])
+# A reminder claimed but not sent after this long (a worker died mid-send) is sent again.
+DEADLINE_REMINDER_STALE_AFTER = timedelta(minutes=env.int("DEADLINE_REMINDER_STALE_AFTER_MINUTES", default=30))
+# After this many attempts a reminder that cannot be sent is left alone (and logged as an error).
+DEADLINE_REMINDER_MAX_ATTEMPTS = env.int("DEADLINE_REMINDER_MAX_ATTEMPTS", default=5)
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without CELERY_BROKER_URL, kombu's filesystem transport: a real worker and beat run with no
@@ -287,6 +319,9 @@ CELERY_BEAT_SCHEDULE = {
     # EVIDENCE_INTEGRITY_PASS_DAYS days, resumed where the last run stopped.
     "evidence-integrity": {"task": "apps.evidence.tasks.verify_evidence_integrity", "schedule": crontab(minute="*/10")},
     "evidence-orphans": {"task": "apps.evidence.tasks.remove_orphan_blobs", "schedule": crontab(hour=4, minute=7)},
+    # Reminds case teams of deadlines coming up, marks overdue ones missed and tells managers;
+    # every reminder is recorded under a unique constraint, so a rerun never sends it twice.
+    "deadline-reminders": {"task": "apps.deadlines.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},
 }
 
 # --- Logging ------------------------------------------------------------------------------------

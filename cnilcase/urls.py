@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", include("apps.evidence.urls")),
     path("cases/", include("apps.breaches.urls")),
     path("deadlines/", include("apps.deadlines.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("organisations/", include("apps.organisations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -83,11 +83,13 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(autouse=True)
 def evidence_root(settings, tmp_path_factory):
-    """Each test stores evidence in a folder of its own, never in the project's var/."""
+    """Each test stores evidence and staged imports in folders of its own, never in the project's var/."""
     root = tmp_path_factory.mktemp("evidence")
+    imports = tmp_path_factory.mktemp("imports")
     settings.STORAGES = {
         **settings.STORAGES,
         "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+        "imports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": imports}},
     }
     return root
 

@@ -8,6 +8,8 @@ joins the matrix when it is added.
 
 from __future__ import annotations
 
+import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +21,9 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.breaches import services as breach_services
+from apps.breaches.pseudonymise import ReportEncoder
+from apps.breaches.uploads import PseudonymisedReport
 from apps.cases import services as case_services
 from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
@@ -77,11 +82,20 @@ DECLARED: dict[str, Expect] = {
     "deadlines:create": TEAM_ONLY,
     "deadlines:extend": TEAM_ONLY,
     "breaches:no_notification": TEAM_ONLY,
+    "breaches:campaign_edit": TEAM_ONLY,
+    "breaches:campaign_import": TEAM_ONLY,
+    "breaches:campaign_import_detail": CASE_READERS,
+    # The calendar feed: no session; an unknown (or revoked) token is a 404 for everyone.
+    "deadlines:calendar_ics": Expect(anonymous=404, default=404),
     "controls:create": TEAM_ONLY,
     "controls:edit": TEAM_ONLY,
     "organisations:detail": CASE_READERS,
     "organisations:edit": TEAM_ONLY,
     "organisations:establishment_add": TEAM_ONLY,
+    # Anyone logged in reads their own notifications; marking read is POST-only.
+    "notifications:list": Expect(anonymous=LOGIN, default=200),
+    "notifications:mark_read": Expect(anonymous=LOGIN, default=405),
+    "notifications:mark_all_read": Expect(anonymous=LOGIN, default=405),
     "core:healthz": Expect(anonymous=200, default=200),
     "accounts:login": Expect(anonymous=200, default=302),
     "accounts:logout": Expect(anonymous=405, default=405),
@@ -138,11 +152,13 @@ def _object_path(name: str, samples: dict) -> str | None:
     kwargs = samples.get(namespace)
     if kwargs is None:
         return None
-    for candidate in (kwargs, {"pk": kwargs["pk"]}, {"pk": kwargs["pk"], "tab": kwargs.get("tab")}):
-        try:
-            return reverse(name, kwargs={k: v for k, v in candidate.items() if v is not None})
-        except NoReverseMatch:
-            continue
+    keys = [key for key, value in kwargs.items() if value is not None]
+    for size in range(len(keys), 0, -1):  # the largest set of sample arguments the pattern takes
+        for chosen in itertools.combinations(keys, size):
+            try:
+                return reverse(name, kwargs={key: kwargs[key] for key in chosen})
+            except NoReverseMatch:
+                continue
     return None
 
 
@@ -198,11 +214,25 @@ def samples(actor_clients):
     evidence = evidence_services.evidence_register(
         actor=investigator, case=case, upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"), title="S", source="public"
     )
+    campaign = breach_services.campaign_record(
+        actor=investigator, case=case, controller=organisation, decision="required"
+    )
+    encoder = ReportEncoder(io.BytesIO(), nir=False)
+    encoder.feed(b"identifier,channel,status,date\nA-1,letter,sent,2024-03-01\n")
+    report = PseudonymisedReport(
+        encoder.out, name="r.csv", size=1, sha256=encoder.sha256.hexdigest(), result=encoder.close()
+    )
+    imported = breach_services.campaign_import_start(actor=investigator, campaign=campaign, report=report, mode="all")
     return {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
         "evidence": {"pk": case.pk, "evidence_pk": evidence.pk},
-        "breaches": {"pk": case.pk},
+        "breaches": {
+            "pk": case.pk,
+            "controller_pk": organisation.pk,
+            "campaign_pk": campaign.pk,
+            "import_pk": imported.pk,
+        },
         "deadlines": {"pk": case.pk, "deadline_pk": deadline.pk},
         "organisations": {"pk": organisation.pk},
     }

@@ -14,3 +14,4 @@ class BreachesConfig(AppConfig):
 
         tabs.register()
         demo_seeders.register("breaches", demo.seed_breaches, order=65)
+        demo_seeders.register("campaigns", demo.seed_campaigns, order=66)

@@ -3,7 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.organisations.models import Organisation
 
-from .choices import DataCategory, Nature, Phase, SubjectCategory
+from .choices import (
+    CampaignChannel,
+    CommunicationDecision,
+    DataCategory,
+    IdentifierKind,
+    ImportMode,
+    Nature,
+    Phase,
+    SubjectCategory,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -72,3 +81,49 @@ class NoNotificationForm(forms.Form):
     def __init__(self, *args, controllers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["controller"].queryset = controllers
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CampaignForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=CommunicationDecision.choices)
+    exemption_reasoning = forms.CharField(
+        label=_("Reasoning of the exemption"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=CampaignChannel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    identifier_kind = forms.ChoiceField(label=_("Identifiers in the reports"), choices=IdentifierKind.choices)
+    planned_total = forms.IntegerField(label=_("Data subjects to inform"), min_value=0, required=False)
+    sent = forms.IntegerField(
+        label=_("Informed"),
+        min_value=0,
+        required=False,
+        help_text=_("From the controller's figures; computed once per-person reports are imported."),
+    )
+    failed = forms.IntegerField(label=_("Failed"), min_value=0, required=False)
+    started_on = forms.DateField(label=_("Started on"), required=False, widget=DATE)
+    ended_on = forms.DateField(label=_("Ended on"), required=False, widget=DATE)
+    order_received_at = forms.DateTimeField(
+        label=_("CNIL order to communicate received at (Art. 34(4))"), required=False, widget=DATETIME
+    )
+    order_period_days = forms.IntegerField(
+        label=_("Period set by the order (days)"), min_value=1, max_value=365, required=False
+    )
+
+    def __init__(self, *args, counts_from_imports=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counts_from_imports:
+            del self.fields["sent"], self.fields["failed"]
+
+
+class CampaignImportForm(forms.Form):
+    report = forms.FileField(
+        label=_("Campaign report (CSV)"),
+        help_text=_(
+            "One row per data subject and channel, with a header line: identifier, channel, status, date. "
+            "Identifiers are replaced by a keyed hash as the file arrives; the file itself is not kept."
+        ),
+    )
+    mode = forms.ChoiceField(label=_("If some rows are bad"), choices=ImportMode.choices, widget=forms.RadioSelect)

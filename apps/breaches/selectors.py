@@ -9,7 +9,7 @@ from apps.cases.models import Case, Party
 from apps.organisations.models import Organisation
 
 from .choices import NotificationStatus, Phase
-from .models import BreachNotification, NoNotificationDecision
+from .models import BreachNotification, Campaign, CampaignImport, NoNotificationDecision
 
 
 @dataclass
@@ -20,6 +20,7 @@ class ControllerRow:
     phases: list[BreachNotification]
     latest: BreachNotification | None
     late_without_reason: bool
+    campaign: Campaign | None = None
 
     def get_status_display(self) -> str:
         return str(NotificationStatus(self.status).label)
@@ -28,7 +29,7 @@ class ControllerRow:
 def controller_rows(case: Case) -> list[ControllerRow]:
     """Every controller of the case and of its linked cases (the fan-out), with its status.
 
-    Three queries whatever the number of controllers.
+    Four queries whatever the number of controllers.
     """
     parties = list(
         Party.objects.filter(role=PartyRole.CONTROLLER)
@@ -40,6 +41,7 @@ def controller_rows(case: Case) -> list[ControllerRow]:
     notifications: dict[tuple[int, int], list[BreachNotification]] = {}
     for notification in BreachNotification.objects.filter(case_id__in=case_ids).order_by("received_at", "id"):
         notifications.setdefault((notification.case_id, notification.controller_id), []).append(notification)
+    campaigns = {(c.case_id, c.controller_id): c for c in Campaign.objects.filter(case_id__in=case_ids)}
     decided = set(NoNotificationDecision.objects.filter(case_id__in=case_ids).values_list("case_id", "controller_id"))
     rows, seen = [], set()
     for party in parties:
@@ -65,6 +67,38 @@ def controller_rows(case: Case) -> list[ControllerRow]:
                 late_without_reason=bool(
                     initial and initial.late_without_reason and not any(n.delay_reason.strip() for n in phases)
                 ),
+                campaign=campaigns.get(key),
             )
         )
     return rows
+
+
+@dataclass
+class CampaignTotals:
+    controllers: int
+    planned: int
+    sent: int
+    failed: int
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, round(100 * self.sent / self.planned)) if self.planned else None
+
+
+def campaign_totals(rows: list[ControllerRow]) -> CampaignTotals:
+    """The whole incident's Art. 34 progress: informed out of planned, over every controller's campaign."""
+    campaigns = [row.campaign for row in rows if row.campaign is not None]
+    return CampaignTotals(
+        controllers=len(campaigns),
+        planned=sum(c.planned_total or 0 for c in campaigns),
+        sent=sum(c.sent for c in campaigns),
+        failed=sum(c.failed for c in campaigns),
+    )
+
+
+def campaign_imports(campaign: Campaign):
+    return CampaignImport.objects.filter(campaign=campaign).select_related("created_by")
+
+
+def campaign_for(case: Case, controller: Organisation) -> Campaign | None:
+    return Campaign.objects.filter(case=case, controller=controller).first()

@@ -8,7 +8,9 @@ from . import selectors
 
 
 def breach_context(case, request) -> dict:
-    return {"rows": selectors.controller_rows(case)}
+    rows = selectors.controller_rows(case)
+    own = [row for row in rows if row.case.pk == case.pk]
+    return {"rows": rows, "own_rows": own, "totals": selectors.campaign_totals(rows)}
 
 
 def register() -> None:

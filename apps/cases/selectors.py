@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from .choices import CaseStatus, Confidentiality, LegalRegime, Origin, Priority
-from .models import Case, Party
+from .models import Case, CaseUserObjectPermission, Party
 from .permissions import visible_cases
 
 
@@ -71,6 +72,18 @@ def case_list_for_user(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.search:
         queryset = queryset.filter(Q(title__icontains=filters.search) | Q(reference=filters.search))
     return queryset
+
+
+def case_team_members(case: Case) -> list:
+    """Who works a case: its lead investigator and its team (``change_case`` granted by
+    ``case_assign``), active accounts only — those reminded of its deadlines."""
+    team = CaseUserObjectPermission.objects.filter(content_object=case, permission__codename="change_case")
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(pk=case.lead_investigator_id) | Q(pk__in=team.values("user_id")))
+        .order_by("pk")
+    )
 
 
 def parties_of(case: Case) -> list[Party]:

@@ -78,3 +78,63 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline_id}: {self.previous_due_at:%Y-%m-%d} → {self.new_due_at:%Y-%m-%d}"
+
+
+class ReminderKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder before the due date")
+    MISSED = "missed", _("Missed deadline escalated")
+
+
+class DeadlineReminder(models.Model):
+    """One reminder or escalation of a deadline, recorded before it is sent so it is sent once.
+
+    The unique constraint is the claim: a run inserts the row with its own ``claim_token`` and
+    sends only rows bearing that token; a concurrent or repeated run's insert is a no-op. The
+    due date is part of the key, so extending a deadline arms its reminders again for the new
+    date. ``sent_at`` stays empty until the e-mail has gone: a claim left unsent for
+    ``DEADLINE_REMINDER_STALE_AFTER`` (a worker died) is claimed again and resent.
+    A missed deadline has one escalation (``offset_seconds`` 0).
+    """
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
+    offset_seconds = models.PositiveIntegerField(_("before the due date (seconds)"))
+    due_at = models.DateTimeField(_("due date reminded"))
+    claim_token = models.UUIDField(_("claimed by run"))
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        ordering = ["claimed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "due_at", "offset_seconds", "kind"], name="deadline_reminder_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["claim_token"], name="deadline_reminder_token_idx"),
+            models.Index(
+                fields=["claimed_at"], name="deadline_reminder_unsent_idx", condition=models.Q(sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} {self.kind} -{self.offset_seconds}s"
+
+
+class CalendarFeed(models.Model):
+    """A user's iCalendar feed: the secret token of its URL is known only by its SHA-256."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"

@@ -239,6 +239,14 @@ RULES: dict[str, Rule] = {
             3,
         ),
         Rule(
+            "communication_order",
+            _("Communication to data subjects ordered by the CNIL"),
+            "GDPR Art. 34(4): the period set in the order, from its receipt; CPC art. 642 by analogy",
+            Unit.DAYS,
+            None,
+            minimum=1,
+        ),
+        Rule(
             "document_request",
             _("Documents requested"),
             "Documentary control: as set in the letter, from receipt",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from apps.cases.permissions import changeable_cases
 
-from .models import Deadline, DeadlineStatus
+from .models import CalendarFeed, Deadline, DeadlineStatus
 
 RECENT = timedelta(days=30)
 
@@ -34,3 +35,13 @@ def my_recently_closed_deadlines(user) -> QuerySet[Deadline]:
         .select_related("case")
         .order_by("-due_at", "-id")
     )
+
+
+def calendar_feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed whose secret token this is, if its user is still active (else None: a 404)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return CalendarFeed.objects.select_related("user").filter(token_hash=digest, user__is_active=True).first()
+
+
+def calendar_feed_of(user) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user).first()

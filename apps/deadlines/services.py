@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import hashlib
+import secrets
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +16,7 @@ from apps.audit.services import audit_record
 from apps.cases.choices import CaseStatus
 from apps.cases.models import Case
 
-from .models import Deadline, DeadlineExtension, DeadlineStatus
+from .models import CalendarFeed, Deadline, DeadlineExtension, DeadlineStatus
 from .rules import RULES
 
 
@@ -152,6 +154,33 @@ def deadline_meet(*, actor, deadline: Deadline, met_at: datetime | None = None, 
     return deadline
 
 
+@transaction.atomic
+def deadline_mark_missed(*, actor=None, deadline: Deadline, ip: str | None = None) -> Deadline:
+    """Record that a pending deadline passed its due date unmet (the reminder task: ``actor=None``, the system).
+
+    Refused for a deadline that is closed, or not yet due. Still met later by ``deadline_meet``
+    (late); the miss stays in the history and the audit log.
+    """
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.status not in (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED):
+        raise ValidationError(_("Only an open deadline can be missed."))
+    if deadline.due_at >= timezone.now():
+        raise ValidationError(_("This deadline is not past its due date yet."))
+    deadline.status = DeadlineStatus.MISSED
+    deadline._change_reason = "deadline_mark_missed"
+    deadline.save(update_fields=["status"])
+    _audit(
+        AuditAction.DEADLINE_MISSED,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” missed (due %(due)s)")
+        % {"title": deadline.title, "due": timezone.localtime(deadline.due_at).strftime("%d/%m/%Y %H:%M")},
+        ip=ip,
+        due_at=deadline.due_at.isoformat(),
+    )
+    return deadline
+
+
 def cancel_open_deadlines_on_closure(case: Case, transition) -> None:
     """Closing a case cancels its open deadlines (a reaction run inside the transition)."""
     if transition.to_status != CaseStatus.CLOSED:
@@ -183,3 +212,54 @@ def complainant_deadline_on_opening(case: Case, actor) -> None:
         object_type="cases.complainant",
         object_id=str(complainant.pk),
     )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_renew(*, actor, ip: str | None = None) -> str:
+    """Create the user's calendar feed, or replace its token (the old URL stops working).
+
+    Returns the new secret token: it is shown once, and only its hash is stored.
+    """
+    token = secrets.token_urlsafe(32)
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=actor, defaults={"token_hash": _token_hash(token)}
+    )
+    if not created:
+        feed.token_hash, feed.created_at, feed.last_used_at = _token_hash(token), timezone.now(), None
+        feed.save(update_fields=["token_hash", "created_at", "last_used_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CALENDAR_FEED_CREATED,
+        summary=_("Calendar feed link created") if created else _("Calendar feed link replaced"),
+        object_type="deadlines.calendarfeed",
+        object_id=str(feed.pk),
+        ip=ip,
+    )
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor, ip: str | None = None) -> bool:
+    """Revoke the user's calendar feed: its URL answers 404 from now on."""
+    deleted, _detail = CalendarFeed.objects.filter(user=actor).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CALENDAR_FEED_REVOKED,
+            summary=_("Calendar feed link revoked"),
+            object_type="deadlines.calendarfeed",
+            object_id=str(actor.pk),
+            ip=ip,
+        )
+    return bool(deleted)
+
+
+def calendar_feed_used(feed: CalendarFeed) -> None:
+    """Note when a calendar application last read the feed (at most once a minute)."""
+    now = timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at > timedelta(minutes=1):
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)

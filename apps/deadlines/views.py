@@ -1,11 +1,13 @@
-"""My deadlines, and deadlines added or extended by hand on a case the user may change."""
+"""My deadlines and my calendar feed, and deadlines added or extended by hand on a case the user may change."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from apps.accounts.permissions import RoleRequiredMixin
@@ -14,7 +16,7 @@ from apps.cases import permissions as case_permissions
 from apps.cases.permissions import READER_ROLES
 from apps.core.forms import add_service_errors
 
-from . import selectors, services
+from . import feeds, selectors, services
 from .forms import DeadlineForm, ExtensionForm
 from .models import Deadline
 
@@ -85,3 +87,42 @@ class DeadlineExtendView(CaseDeadlineMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Deadline extended."))
         return redirect("cases:tab", pk=self.get_case().pk, tab="deadlines")
+
+
+class CalendarFeedView(RoleRequiredMixin, TemplateView):
+    """Create, replace or revoke my calendar feed's secret link; the new link is shown once."""
+
+    template_name = "deadlines/calendar.html"
+    allowed_roles = READER_ROLES
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(feed=selectors.calendar_feed_of(self.request.user), **kwargs)
+
+    def post(self, request):
+        action = request.POST.get("action")
+        if action == "revoke":
+            services.calendar_feed_revoke(actor=request.user, ip=client_ip(request))
+            messages.success(request, _("The calendar link is revoked: calendars using it no longer receive updates."))
+            return redirect("deadlines:calendar")
+        if action != "renew":
+            return HttpResponseBadRequest(_("Unknown action."), content_type="text/plain; charset=utf-8")
+        token = services.calendar_feed_renew(actor=request.user, ip=client_ip(request))
+        url = request.build_absolute_uri(reverse("deadlines:calendar_ics", args=[token]))
+        return self.render_to_response(self.get_context_data(new_url=url))
+
+
+class CalendarIcsView(View):
+    """The feed itself, for calendar applications: no session, the secret token is the key."""
+
+    def get(self, request, token):
+        feed = selectors.calendar_feed_for_token(token)
+        if feed is None:
+            raise Http404
+        services.calendar_feed_used(feed)
+        deadlines = selectors.my_pending_deadlines(feed.user)[:500]
+        body = feeds.calendar_bytes(deadlines, base_url=request.build_absolute_uri("/").rstrip("/"))
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="cnilcase-deadlines.ics"'
+        response["Cache-Control"] = "private, max-age=900"
+        response["Referrer-Policy"] = "no-referrer"
+        return response

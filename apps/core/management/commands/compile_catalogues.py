@@ -40,3 +40,5 @@ class Command(BaseCommand):
                 entry.msgstr = ""
             if not entry.msgstr and not entry.msgid_plural:
                 entry.msgstr = entry.msgid
+            elif entry.msgid_plural and not any(entry.msgstr_plural.values()):
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
