@@ -246,6 +246,9 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHand
 # Celery import (a storage alias, "imports", so web and worker may be different machines).
 CAMPAIGN_IMPORT_ROOT = Path(env.str("CAMPAIGN_IMPORT_ROOT", default=str(VAR_DIR / "imports")))
 CAMPAIGN_IMPORT_MAX_SIZE = env.int("CAMPAIGN_IMPORT_MAX_SIZE", default=16 * 1024**3)
+# PostgreSQL memory per sort or hash for the import's few big statements (its transaction only):
+# tens of millions of rows sort in memory rather than on disk.
+CAMPAIGN_IMPORT_WORK_MEM = env.str("CAMPAIGN_IMPORT_WORK_MEM", default="2GB")
 EVIDENCE_INTEGRITY_BATCH = env.int("EVIDENCE_INTEGRITY_BATCH", default=200)
 EVIDENCE_INTEGRITY_PASS_DAYS = env.int("EVIDENCE_INTEGRITY_PASS_DAYS", default=7)
 

@@ -179,8 +179,11 @@ class CampaignRecipient(models.Model):
     pk = models.CompositePrimaryKey("campaign_id", "id_hash", "channel")
     # No database foreign key: its check would run once per row at commit (a third of a large
     # import's time). Rows are written only by the set-based merge, under the campaign's row lock,
-    # and a campaign with imports is never deleted (CampaignImport protects it).
-    campaign = models.ForeignKey(Campaign, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # and a campaign with imports is never deleted (CampaignImport protects it). No index of its own
+    # either: the primary key starts with it.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     id_hash = models.BinaryField(max_length=16)
     channel = models.PositiveSmallIntegerField(choices=RecipientChannel.choices)
     status = models.PositiveSmallIntegerField(choices=RecipientStatus.choices)

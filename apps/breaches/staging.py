@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from .models import CampaignRecipient
@@ -16,7 +17,6 @@ from .pseudonymise import COPY_HEADER, COPY_TRAILER, RECORD, RECORD_SIZE
 
 STAGING = "campaign_staging"
 BATCH_RECORDS = 1_000_000
-WORK_MEM = "512MB"  # per sort or hash, for the import's few big statements only
 
 
 def create_staging() -> None:
@@ -69,7 +69,7 @@ def large_sorts() -> None:
     """Inside a transaction on PostgreSQL: sort and hash tens of millions of rows in memory, not on disk."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
+            cursor.execute("SET LOCAL work_mem = %s", [settings.CAMPAIGN_IMPORT_WORK_MEM])
 
 
 def duplicates() -> list[tuple[int, int]]:
@@ -134,9 +134,17 @@ def merge(campaign_id: int) -> tuple[int, int]:
 
 
 def person_counts(campaign_id: int) -> tuple[int, int]:
-    """(informed, failed) data subjects: informed by at least one channel; failed on every channel tried."""
+    """(informed, failed) data subjects: informed by at least one channel; failed on every channel tried.
+
+    Inside the merge's transaction (the planner settings below last until its end).
+    """
     table = CampaignRecipient._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Stream the primary key's order (campaign, identifier hash) into a group aggregate:
+            # three times faster than hashing tens of millions of 16-byte keys.
+            for setting in ("enable_hashagg", "enable_sort", "enable_bitmapscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute(
             "SELECT COALESCE(SUM(informed), 0), COALESCE(SUM(1 - informed), 0) FROM ("
             f"  SELECT MAX(CASE WHEN status = 1 THEN 1 ELSE 0 END) AS informed FROM {table}"

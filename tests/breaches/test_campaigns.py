@@ -360,3 +360,25 @@ def test_a_report_over_the_limit_is_refused_with_413(campaign, client_for, setti
     assert response.status_code == 413
     assert "dépasse la limite de 1,0\xa0Kio" in response.content.decode()
     assert not CampaignImport.objects.exists()
+
+
+def test_progress_is_polled_while_queued_and_the_page_reloads_when_done(
+    campaign, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload(client_for, campaign, report((nir(1), "letter", "sent", "2024-03-01")))
+    imported = CampaignImport.objects.get()
+    url = f"/cases/{campaign.case_id}/breach/imports/{imported.pk}/"
+    page = client_for.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "En attente d’un processus de traitement" in page
+    polled = client_for.get(url, headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in polled
+    assert "<html" not in polled.content.decode()  # the status fragment only
+    for callback in callbacks:
+        callback()
+    polled = client_for.get(url, headers={"HX-Request": "true"})
+    assert polled["HX-Refresh"] == "true"
+    page = client_for.get(url).content.decode()
+    assert "every 2s" not in page
+    assert 'id="import-new">1<' in page
