@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
@@ -78,11 +79,84 @@ class RawBodyInterruptedError(Exception):
     pass
 
 
+def _gunicorn_body(request):
+    """(gunicorn's body reader, its client socket) when the body can be read from the socket itself.
+
+    gunicorn's own reader copies every byte through ``BytesIO`` buffers (40 % of a large upload's
+    time in a profile). When nothing of the body has been read yet and its length is known,
+    the bytes gunicorn already holds are taken with its ``take_buffered()`` and the rest is
+    received straight into our buffer with ``recv_into``; the reader is then told the body is
+    consumed, so gunicorn's keep-alive handling never waits for it. Anything else: ``None``,
+    and the portable path reads the request as usual.
+    """
+    environ = request.environ
+    sock = environ.get("gunicorn.socket")
+    body = environ.get("wsgi.input")
+    reader = getattr(body, "reader", None)
+    unreader = getattr(reader, "unreader", None)
+    if (
+        sock is None
+        or type(reader).__name__ != "LengthReader"
+        or not hasattr(unreader, "take_buffered")
+        or getattr(body, "buf", None) is None
+        or body.buf.tell()
+        or request._read_started
+    ):
+        return None
+    return reader, sock
+
+
+def _direct_chunks(reader, sock, buffers: list[memoryview]):
+    """Yield views of the body as it arrives: gunicorn's read-ahead first, then the socket."""
+    remaining = reader.length
+    held = reader.unreader.take_buffered()
+    if len(held) > remaining:  # a pipelined next request: give it back to gunicorn
+        reader.unreader.unread(held[remaining:])
+        held = held[:remaining]
+    reader.length = 0  # from now on the body is ours: gunicorn never waits for it
+    if held:
+        remaining -= len(held)
+        yield memoryview(held)
+    turn = 0
+    while remaining:
+        view = buffers[turn]
+        received = sock.recv_into(view, min(len(view), remaining))
+        if not received:
+            return  # the client went away: the caller sees the missing bytes
+        remaining -= received
+        yield view[:received]
+        turn = 1 - turn
+
+
+def _hash_and_write(chunks, uploaded, hasher, *, limit: int) -> int:
+    """Write each chunk to the file while a second thread hashes the previous one.
+
+    ``hashlib`` and file writes release the GIL on large buffers, so on two cores hashing and
+    writing overlap. A chunk's buffer is reused only after its hash is done (two buffers in turn).
+    """
+    size, pending = 0, None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:
+        try:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise RawBodyTooLargeError
+                uploaded.write(chunk)
+                if pending is not None:
+                    pending.result()
+                pending = hashing.submit(hasher.update, chunk)
+        finally:
+            if pending is not None:
+                pending.result()
+    return size
+
+
 def receive_raw_body(request, *, chunk_size: int = 1024 * 1024):
     """Stream a request whose body *is* the file into a temporary file, hashing in the same pass.
 
     Skips the multipart parser entirely (its per-chunk boundary search is the cost of a large
-    multipart upload). Returns a TemporaryUploadedFile with ``sha256`` and ``hashed_size``.
+    multipart upload); under gunicorn, reads the body from the socket itself (see
+    ``_gunicorn_body``). Returns a TemporaryUploadedFile with ``sha256`` and ``hashed_size``.
     """
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -93,16 +167,20 @@ def receive_raw_body(request, *, chunk_size: int = 1024 * 1024):
     # Header values are Latin-1: the browser sends the name percent-encoded (UTF-8).
     name = display_filename(unquote(request.headers.get("X-Filename", "")))
     uploaded = TemporaryUploadedFile(name, "application/octet-stream", declared, None)
-    hasher, size = hashlib.sha256(), 0
+    hasher = hashlib.sha256()
+    direct = _gunicorn_body(request)
     try:
-        while chunk := request.read(chunk_size):
-            size += len(chunk)
-            if size > settings.EVIDENCE_MAX_UPLOAD_SIZE:
-                raise RawBodyTooLargeError
-            hasher.update(chunk)
-            uploaded.write(chunk)
+        if direct is not None and direct[0].length == declared:
+            buffers = [memoryview(bytearray(chunk_size * 4)) for _ in range(2)]
+            chunks = _direct_chunks(*direct, buffers)
+        else:
+            chunks = iter(lambda: request.read(chunk_size), b"")
+        size = _hash_and_write(chunks, uploaded, hasher, limit=settings.EVIDENCE_MAX_UPLOAD_SIZE)
         if size != declared:
             raise RawBodyInterruptedError
+    except OSError as error:  # a reset or timed-out client socket
+        uploaded.close()
+        raise RawBodyInterruptedError from error
     except BaseException:
         uploaded.close()
         raise
