@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.deadlines",
     "apps.controls",
     "apps.breaches",
+    "apps.outcomes",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("apps.controls.urls")),
     path("cases/", include("apps.evidence.urls")),
     path("cases/", include("apps.breaches.urls")),
+    path("cases/", include("apps.outcomes.urls")),
     path("deadlines/", include("apps.deadlines.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("organisations/", include("apps.organisations.urls")),

@@ -29,6 +29,7 @@ from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.organisations import services as organisation_services
+from apps.outcomes.models import Obligation
 from tests.support import log_in_verified, make_staff
 
 ACTORS = ("anonymous", "no_role", *Role.values)
@@ -82,6 +83,7 @@ DECLARED: dict[str, Expect] = {
     "deadlines:create": TEAM_ONLY,
     "deadlines:extend": TEAM_ONLY,
     "breaches:no_notification": TEAM_ONLY,
+    "outcomes:assessment": TEAM_ONLY,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -234,6 +236,7 @@ def samples(actor_clients):
             "import_pk": imported.pk,
         },
         "deadlines": {"pk": case.pk, "deadline_pk": deadline.pk},
+        "outcomes": {"pk": case.pk, "party_pk": party.pk, "obligation_pk": Obligation.objects.first().pk},
         "organisations": {"pk": organisation.pk},
     }
 

@@ -39,4 +39,4 @@ ROLE_DESCRIPTIONS = {
 # Read-only models (audit) refuse changes in their own ModelAdmin whatever the permission.
 # Later apps add their reference data here (e.g. the obligation catalogue). Never cases: a
 # restricted case is for its team and managers only, administrators included.
-ADMINISTERED_APPS = ("auth", "accounts", "audit", "axes", "dsfr", "django_celery_beat", "organisations")
+ADMINISTERED_APPS = ("auth", "accounts", "audit", "axes", "dsfr", "django_celery_beat", "organisations", "outcomes")

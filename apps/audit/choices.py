@@ -54,3 +54,4 @@ class AuditAction(models.TextChoices):
     BREACH_NOT_NOTIFIED = "breach_not_notified", _("Decision not to notify recorded")
     CAMPAIGN_RECORDED = "campaign_recorded", _("Communication campaign recorded")
     CAMPAIGN_IMPORTED = "campaign_imported", _("Campaign report imported")
+    ASSESSMENT_RECORDED = "assessment_recorded", _("Obligation assessed")

@@ -1,0 +1,75 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FineTier(models.TextChoices):
+    """GDPR Art. 83: the two ceilings, the higher of a fixed amount and a share of turnover."""
+
+    ART_83_4 = "83_4", _("Art. 83(4): EUR 10 million or 2% of worldwide turnover")
+    ART_83_5 = "83_5", _("Art. 83(5): EUR 20 million or 4% of worldwide turnover")
+
+
+class AssessmentStatus(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
+    COMPLIANT = "compliant", _("Compliant")
+    INFRINGEMENT = "infringement", _("Infringement found")
+    REMEDIED = "remedied", _("Infringement remedied")
+
+
+FINDING_STATUSES = (AssessmentStatus.INFRINGEMENT, AssessmentStatus.REMEDIED)
+
+
+class Weight(models.TextChoices):
+    """How an Art. 83(2) factor bears on a sanction."""
+
+    AGGRAVATING = "aggravating", _("Aggravating")
+    MITIGATING = "mitigating", _("Mitigating")
+    NEUTRAL = "neutral", _("Neutral")
+
+
+class Intent(models.TextChoices):
+    """Art. 83(2)(b)."""
+
+    INTENTIONAL = "intentional", _("Intentional")
+    NEGLIGENT = "negligent", _("Negligent")
+    UNDETERMINED = "undetermined", _("Not determined")
+
+
+class Cooperation(models.TextChoices):
+    """Art. 83(2)(f)."""
+
+    FULL = "full", _("Full cooperation")
+    PARTIAL = "partial", _("Partial cooperation")
+    NONE = "none", _("No cooperation")
+
+
+class HowLearned(models.TextChoices):
+    """Art. 83(2)(h): how the authority learned of the infringement."""
+
+    BREACH_NOTIFICATION = "breach_notification", _("Notified by the organisation")
+    COMPLAINT = "complaint", _("Complaint")
+    OWN_INITIATIVE = "own_initiative", _("The CNIL's own control")
+    PRESS = "press", _("Press or public sources")
+    OTHER = "other", _("Other")
+
+
+class EarlierMeasures(models.TextChoices):
+    """Art. 83(2)(i): compliance with measures previously ordered on the same subject."""
+
+    NONE_ORDERED = "none_ordered", _("No earlier measure")
+    COMPLIED = "complied", _("Earlier measures complied with")
+    NOT_COMPLIED = "not_complied", _("Earlier measures not complied with")
+
+
+class DataCategory(models.TextChoices):
+    """Art. 83(2)(g): categories of personal data affected."""
+
+    CIVIL_STATUS = "civil_status", _("Civil status")
+    NIR = "nir", _("Social security number (NIR)")
+    HEALTH = "health", _("Health data")
+    SPECIAL = "special", _("Other special categories (Art. 9)")
+    CRIMINAL = "criminal", _("Offences and convictions (Art. 10)")
+    FINANCIAL = "financial", _("Financial data")
+    CONTACT = "contact", _("Contact details")
+    CREDENTIALS = "credentials", _("Credentials")
+    OTHER = "other", _("Other")

@@ -1,0 +1,65 @@
+"""Demo assessments: the operator's security and contracts, and insurers' notifications, on the tiers-payant cases."""
+
+from apps.cases.choices import PartyRole
+from apps.cases.models import Case
+from apps.deadlines.models import Deadline
+from apps.evidence.models import Evidence
+
+from . import services
+from .models import Assessment, Obligation
+
+
+def seed_outcomes() -> str:
+    if Assessment.objects.exists():
+        return "already there"
+    incident = Case.objects.filter(title__startswith="Violation de données chez Viamedis", origin_case=None).first()
+    if incident is None:
+        return "no demo case"
+    actor = incident.lead_investigator
+    operator = incident.parties.filter(role=PartyRole.PROCESSOR).first()
+    obligations = {o.code: o for o in Obligation.objects.all()}
+    on_site = list(Evidence.objects.filter(case=incident).order_by("id"))
+    if operator is not None:
+        services.assessment_record(
+            actor=actor,
+            party=operator,
+            obligation=obligations["gdpr-32"],
+            status="infringement",
+            reasoning="Le portail des professionnels de santé n'exigeait qu'un identifiant et un mot de passe.",
+            evidence=on_site[:1],
+            finding={
+                "facts": "Des identifiants de professionnels de santé dérobés ont permis d'extraire les données "
+                "de 33 millions d'assurés, sans second facteur ni détection des volumes anormaux.",
+                "evidence": on_site,
+                "gravity": "Données d'état civil, date de naissance et NIR ; durée de plusieurs semaines.",
+                "people_affected": 33_000_000,
+                "intent": "negligent",
+                "cooperation": "full",
+                "data_categories": ["civil_status", "nir"],
+                "how_learned": "breach_notification",
+                "earlier_measures": "none_ordered",
+            },
+        )
+        services.assessment_record(
+            actor=actor,
+            party=operator,
+            obligation=obligations["gdpr-28"],
+            status="compliant",
+            reasoning="Les contrats de sous-traitance comportent les clauses de l'article 28(3).",
+        )
+    # Insurers whose 72-hour notification deadline was met late (the deadline engine knows it).
+    notified = Deadline.objects.filter(kind="breach_notification", case__origin_case=incident, status="met")
+    for deadline in notified.select_related("case").order_by("met_at"):
+        if deadline.met_at <= deadline.due_at:
+            continue
+        party = deadline.case.parties.filter(role=PartyRole.CONTROLLER).first()
+        if party is not None:
+            services.assessment_record(
+                actor=deadline.case.lead_investigator,
+                party=party,
+                obligation=obligations["gdpr-33"],
+                status="infringement",
+                reasoning="Notification reçue après le délai de 72 heures.",
+                finding={"facts": "Notification initiale reçue au-delà de 72 heures après la prise de connaissance."},
+            )
+    return f"{Assessment.objects.count()} assessments"

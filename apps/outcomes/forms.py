@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.evidence.models import Evidence
+
+from .choices import AssessmentStatus, Cooperation, DataCategory, EarlierMeasures, HowLearned, Intent, Weight
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+def _optional(choices):
+    return [("", "—"), *choices]
+
+
+class AssessmentForm(forms.Form):
+    """The assessment, and the finding's fields (used when an infringement is found or remedied)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=AssessmentStatus.choices)
+    reasoning = forms.CharField(label=_("Reasoning"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    evidence = forms.ModelMultipleChoiceField(
+        label=_("Supporting evidence"),
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    facts = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    period_from = forms.DateField(label=_("Infringement from"), required=False, widget=DATE)
+    period_to = forms.DateField(label=_("Infringement until"), required=False, widget=DATE)
+    processing = forms.CharField(label=_("Processing concerned"), max_length=200, required=False)
+    finding_evidence = forms.ModelMultipleChoiceField(
+        label=_("Evidence of the finding"),
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    gravity = forms.CharField(label=_("(a) Nature, gravity and duration"), widget=TEXT, required=False)
+    people_affected = forms.IntegerField(label=_("(a) Number of people affected"), min_value=0, required=False)
+    damage = forms.CharField(label=_("(a) Damage suffered"), widget=TEXT, required=False)
+    intent = forms.ChoiceField(label=_("(b) Intent or negligence"), choices=_optional(Intent.choices), required=False)
+    mitigation = forms.CharField(label=_("(c) Action taken to mitigate the damage"), widget=TEXT, required=False)
+    mitigation_weight = forms.ChoiceField(label=_("(c) Weight"), choices=_optional(Weight.choices), required=False)
+    responsibility = forms.CharField(
+        label=_("(d) Degree of responsibility (Art. 25 and 32 measures)"), widget=TEXT, required=False
+    )
+    previous_infringements = forms.CharField(
+        label=_("(e) Relevant previous infringements"), widget=TEXT, required=False
+    )
+    cooperation = forms.ChoiceField(
+        label=_("(f) Cooperation with the CNIL"), choices=_optional(Cooperation.choices), required=False
+    )
+    data_categories = forms.MultipleChoiceField(
+        label=_("(g) Categories of personal data"),
+        choices=DataCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    how_learned = forms.ChoiceField(
+        label=_("(h) How the CNIL learned of it"), choices=_optional(HowLearned.choices), required=False
+    )
+    earlier_measures = forms.ChoiceField(
+        label=_("(i) Earlier measures on the same subject"), choices=_optional(EarlierMeasures.choices), required=False
+    )
+    codes_certification = forms.CharField(label=_("(j) Codes of conduct or certification"), widget=TEXT, required=False)
+    other_factors = forms.CharField(label=_("(k) Other factors"), widget=TEXT, required=False)
+    financial_benefit = forms.DecimalField(
+        label=_("(k) Financial benefit gained (EUR)"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        evidence = Evidence.objects.filter(case=case).order_by("title", "id")
+        self.fields["evidence"].queryset = evidence
+        self.fields["finding_evidence"].queryset = evidence

@@ -1,0 +1,132 @@
+"""What an investigation establishes: each party's obligations assessed, and each infringement's finding."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.cases.models import Party
+from apps.evidence.models import Evidence
+
+from .choices import AssessmentStatus, Cooperation, EarlierMeasures, FineTier, HowLearned, Intent, Weight
+
+
+class Obligation(models.Model):
+    """An obligation an investigation examines, with its Art. 83 fine tier (loaded by a data migration)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    reference = models.CharField(_("reference"), max_length=80)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    description_fr = models.TextField(_("description (French)"))
+    description_en = models.TextField(_("description (English)"))
+    fine_tier = models.CharField(_("fine tier"), max_length=8, choices=FineTier.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def title(self) -> str:
+        return self.title_en if (get_language() or "fr").startswith("en") else self.title_fr
+
+    @property
+    def description(self) -> str:
+        return self.description_en if (get_language() or "fr").startswith("en") else self.description_fr
+
+
+class Assessment(models.Model):
+    """One party's compliance with one obligation, on the evidence of the case."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("party"))
+    obligation = models.ForeignKey(
+        Obligation, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("obligation")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.NOT_ASSESSED
+    )
+    reasoning = models.TextField(_("reasoning"), blank=True)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="assessments", verbose_name=_("evidence"))
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[evidence])
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [models.UniqueConstraint(fields=["party", "obligation"], name="one_assessment_per_obligation")]
+
+    def __str__(self) -> str:
+        return f"{self.party} / {self.obligation.reference}: {self.get_status_display()}"
+
+
+class Finding(models.Model):
+    """An infringement found: facts, period, processing, evidence, and the Art. 83(2) factors."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="finding")
+    facts = models.TextField(_("facts"))
+    period_from = models.DateField(_("from"), null=True, blank=True)
+    period_to = models.DateField(_("until"), null=True, blank=True)
+    processing = models.CharField(_("processing concerned"), max_length=200)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="findings", verbose_name=_("evidence"))
+    # (a) nature, gravity and duration, number of people affected, damage suffered
+    gravity = models.TextField(_("(a) nature, gravity and duration"), blank=True)
+    people_affected = models.PositiveBigIntegerField(_("(a) number of people affected"), null=True, blank=True)
+    damage = models.TextField(_("(a) damage suffered"), blank=True)
+    # (b) intentional or negligent character
+    intent = models.CharField(_("(b) intent or negligence"), max_length=15, choices=Intent.choices, blank=True)
+    # (c) action taken to mitigate the damage
+    mitigation = models.TextField(_("(c) action taken to mitigate the damage"), blank=True)
+    mitigation_weight = models.CharField(_("(c) weight"), max_length=12, choices=Weight.choices, blank=True)
+    # (d) degree of responsibility, given the technical and organisational measures (Art. 25 and 32)
+    responsibility = models.TextField(_("(d) degree of responsibility (Art. 25 and 32 measures)"), blank=True)
+    # (e) relevant previous infringements
+    previous_infringements = models.TextField(_("(e) relevant previous infringements"), blank=True)
+    # (f) cooperation with the authority
+    cooperation = models.CharField(_("(f) cooperation"), max_length=10, choices=Cooperation.choices, blank=True)
+    # (g) categories of personal data affected
+    data_categories = models.JSONField(_("(g) categories of personal data"), default=list, blank=True)
+    # (h) how the authority learned of it
+    how_learned = models.CharField(
+        _("(h) how the CNIL learned of it"), max_length=25, choices=HowLearned.choices, blank=True
+    )
+    # (i) compliance with measures previously ordered
+    earlier_measures = models.CharField(
+        _("(i) earlier measures"), max_length=15, choices=EarlierMeasures.choices, blank=True
+    )
+    # (j) approved codes of conduct or certification
+    codes_certification = models.TextField(_("(j) codes of conduct or certification"), blank=True)
+    # (k) other aggravating or mitigating factors, such as financial benefits gained
+    other_factors = models.TextField(_("(k) other factors"), blank=True)
+    financial_benefit = models.DecimalField(
+        _("(k) financial benefit gained (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[evidence])
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_from__isnull=True) | Q(period_to__isnull=True) | Q(period_from__lte=F("period_to")),
+                name="finding_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.facts[:60]}"

@@ -1,0 +1,34 @@
+"""Reads on outcomes: the case's party x obligation grid in three queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.cases.models import Case, Party
+
+from .models import Assessment, Obligation
+
+
+@dataclass
+class GridRow:
+    obligation: Obligation
+    cells: list[tuple[Party, Assessment | None]]
+
+
+def outcome_grid(case: Case) -> tuple[list[Party], list[GridRow]]:
+    """Rows of active obligations, a column per party, each cell its assessment (or None)."""
+    parties = list(case.parties.select_related("organisation").order_by("added_at", "id"))
+    obligations = list(Obligation.objects.filter(active=True))
+    assessments = {
+        (a.party_id, a.obligation_id): a for a in Assessment.objects.filter(party__case=case).select_related("finding")
+    }
+    rows = [GridRow(o, [(p, assessments.get((p.pk, o.pk))) for p in parties]) for o in obligations]
+    return parties, rows
+
+
+def assessment_for(party: Party, obligation: Obligation) -> Assessment | None:
+    return (
+        Assessment.objects.filter(party=party, obligation=obligation)
+        .prefetch_related("evidence", "finding__evidence")
+        .first()
+    )
