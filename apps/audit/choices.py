@@ -55,3 +55,6 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_RECORDED = "campaign_recorded", _("Communication campaign recorded")
     CAMPAIGN_IMPORTED = "campaign_imported", _("Campaign report imported")
     ASSESSMENT_RECORDED = "assessment_recorded", _("Obligation assessed")
+    FORMAL_NOTICE_ISSUED = "formal_notice_issued", _("Formal notice issued")
+    DELIVERY_RECORDED = "delivery_recorded", _("Formal delivery recorded")
+    MEASURE_CHECKED = "measure_checked", _("Measure checked")

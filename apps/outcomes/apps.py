@@ -8,9 +8,10 @@ class OutcomesConfig(AppConfig):
     verbose_name = _("Outcomes")
 
     def ready(self) -> None:
-        from apps.core.registry import demo_seeders
+        from apps.core.registry import demo_seeders, transition_guards
 
-        from . import demo, tabs
+        from . import demo, services, tabs
 
         tabs.register()
+        transition_guards.register(services.closure_guard)
         demo_seeders.register("outcomes", demo.seed_outcomes, order=68)

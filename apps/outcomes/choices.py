@@ -73,3 +73,34 @@ class DataCategory(models.TextChoices):
     CONTACT = "contact", _("Contact details")
     CREDENTIALS = "credentials", _("Credentials")
     OTHER = "other", _("Other")
+
+
+class DocumentKind(models.TextChoices):
+    """The legal documents delivered formally (DOMAIN.md "Formal delivery")."""
+
+    FORMAL_NOTICE = "formal_notice", _("Formal notice")
+    SANCTION_REPORT = "sanction_report", _("Sanction report")
+    HEARING_CONVOCATION = "hearing_convocation", _("Convocation to the hearing")
+    DECISION = "decision", _("Decision")
+    LIQUIDATION_NOTICE = "liquidation_notice", _("Periodic penalty liquidation notice")
+
+
+class DeliveryMeans(models.TextChoices):
+    """Means that prove the date of receipt; a portal message or an e-mail alone is not one."""
+
+    SIGNED_RECEIPT_LETTER = "signed_receipt_letter", _("Registered letter with signed receipt")
+    BAILIFF = "bailiff", _("Bailiff (commissaire de justice)")
+    QUALIFIED_ERM = "qualified_erm", _("Qualified electronic registered mail")
+
+
+class NoticeStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued, not yet received")
+    RUNNING = "running", _("Received: compliance period running")
+    COMPLIED = "complied", _("Complied with")
+    NOT_COMPLIED = "not_complied", _("Not complied with")
+
+
+class MeasureStatus(models.TextChoices):
+    PENDING = "pending", _("Not checked yet")
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")

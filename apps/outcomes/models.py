@@ -11,7 +11,19 @@ from simple_history.models import HistoricalRecords
 from apps.cases.models import Party
 from apps.evidence.models import Evidence
 
-from .choices import AssessmentStatus, Cooperation, EarlierMeasures, FineTier, HowLearned, Intent, Weight
+from .choices import (
+    AssessmentStatus,
+    Cooperation,
+    DeliveryMeans,
+    DocumentKind,
+    EarlierMeasures,
+    FineTier,
+    HowLearned,
+    Intent,
+    MeasureStatus,
+    NoticeStatus,
+    Weight,
+)
 
 
 class Obligation(models.Model):
@@ -130,3 +142,111 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.facts[:60]}"
+
+
+class FormalNotice(models.Model):
+    """A formal notice (mise en demeure) decided by the President, addressed to one party of the case.
+
+    It rests on findings and requires measures, each tied to an obligation. The compliance period
+    runs from the receipt of its formal delivery: at least 10 days, or 24 hours when urgent,
+    extendable once (the deadline engine's rule). Publicity is the Bureau's decision.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="formal_notices")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="formal_notices", verbose_name=_("party"))
+    findings = models.ManyToManyField(Finding, related_name="formal_notices", verbose_name=_("findings"))
+    decision_reference = models.CharField(_("President's decision"), max_length=100)
+    decided_on = models.DateField(_("decided on"))
+    urgent = models.BooleanField(_("urgent (24 hours)"), default=False)
+    period_days = models.PositiveSmallIntegerField(_("compliance period (days)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=15, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
+    public = models.BooleanField(_("made public"), default=False)
+    bureau_decision_reference = models.CharField(_("Bureau's decision on publicity"), max_length=100, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[findings])
+
+    class Meta:
+        verbose_name = _("formal notice")
+        verbose_name_plural = _("formal notices")
+        ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(urgent=True) | Q(period_days__gte=10), name="formal_notice_at_least_10_days"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_reference} — {self.party}"
+
+    @property
+    def anonymise_on(self):
+        """CNIL practice: a published notice is anonymised two years after its publication."""
+        if self.published_on is None:
+            return None
+        try:
+            return self.published_on.replace(year=self.published_on.year + 2)
+        except ValueError:  # 29 February
+            return self.published_on.replace(year=self.published_on.year + 2, day=28)
+
+
+class Measure(models.Model):
+    """A measure a formal notice requires, and whether it was met at the deadline."""
+
+    notice = models.ForeignKey(FormalNotice, on_delete=models.CASCADE, related_name="measures")
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="+", verbose_name=_("obligation"))
+    description = models.TextField(_("measure required"))
+    status = models.CharField(_("status"), max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PENDING)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    check_note = models.TextField(_("observations"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.obligation.reference}: {self.description[:60]}"
+
+
+class Delivery(models.Model):
+    """The formal delivery of a legal document: its means, sent and received dates, and the proof.
+
+    Deadlines run from the receipt: recording it creates them through the deadline engine.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="deliveries")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("addressee"))
+    document_kind = models.CharField(_("document"), max_length=25, choices=DocumentKind.choices)
+    document_id = models.PositiveBigIntegerField()
+    means = models.CharField(_("means"), max_length=25, choices=DeliveryMeans.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    proof = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("proof of receipt")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_at__isnull=True) | Q(received_at__gte=F("sent_at")),
+                name="delivery_received_after_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(received_at__isnull=True) | Q(proof__isnull=False), name="delivery_receipt_has_proof"
+            ),
+        ]
+        indexes = [models.Index(fields=["document_kind", "document_id"], name="delivery_document_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_kind_display()} — {self.get_means_display()}"

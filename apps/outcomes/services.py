@@ -11,11 +11,15 @@ from django.utils.translation import gettext as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.cases import services as case_services
+from apps.cases.choices import CaseStatus, DecidingBody
 from apps.cases.models import Case, Party
+from apps.deadlines import services as deadline_services
+from apps.deadlines.models import Deadline
 from apps.evidence.models import Evidence
 
-from .choices import FINDING_STATUSES, DataCategory
-from .models import Assessment, Finding, Obligation
+from .choices import FINDING_STATUSES, DataCategory, DeliveryMeans, DocumentKind, MeasureStatus, NoticeStatus
+from .models import Assessment, Delivery, Finding, FormalNotice, Measure, Obligation
 
 _NULLABLE = {"period_from", "period_to", "people_affected", "financial_benefit"}
 FINDING_FIELDS = (
@@ -144,3 +148,269 @@ def assessment_record(
         ip=ip,
     )
     return assessment
+
+
+# --- Formal notices, their delivery and compliance ---------------------------------------------
+
+
+def _audit(action, *, actor, case_id: int, obj, summary: str, ip=None, **data) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        summary=summary,
+        object_type=f"outcomes.{obj._meta.model_name}",
+        object_id=str(obj.pk),
+        case_id=case_id,
+        data=data,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def formal_notice_issue(
+    *,
+    actor,
+    party: Party,
+    findings: Iterable[Finding],
+    measures: Iterable[dict],
+    decision_reference: str,
+    decided_on,
+    urgent: bool = False,
+    period_days: int | None = None,
+    public: bool = False,
+    bureau_decision_reference: str = "",
+    published_on=None,
+    ip: str | None = None,
+) -> FormalNotice:
+    """Record the President's formal notice to a party: its findings, measures and period.
+
+    Refused without a finding or a measure, with a period under 10 days unless urgent (24 hours),
+    or made public without the Bureau's decision. The case moves to "formal notice".
+    """
+    findings = list(findings)
+    measures = [m for m in measures if (m.get("description") or "").strip()]
+    errors = {}
+    if not findings:
+        errors["findings"] = _("A formal notice rests on at least one finding.")
+    elif any(f.assessment.party_id != party.pk for f in findings):
+        errors["findings"] = _("The findings must concern the party the notice is addressed to.")
+    if not measures:
+        errors["measures"] = _("A formal notice requires at least one measure.")
+    elif any(m.get("obligation") is None for m in measures):
+        errors["measures"] = _("Each measure is tied to an obligation.")
+    if urgent:
+        period_days = None
+    elif period_days is None or period_days < 10:
+        errors["period_days"] = _("The compliance period is at least 10 days from receipt (24 hours only if urgent).")
+    if not decision_reference.strip():
+        errors["decision_reference"] = _("Give the reference of the President's decision.")
+    if public and not bureau_decision_reference.strip():
+        errors["bureau_decision_reference"] = _("Publicity is decided by the Bureau: give its decision.")
+    if errors:
+        raise ValidationError(errors)
+    notice = FormalNotice(
+        case_id=party.case_id,
+        party=party,
+        decision_reference=decision_reference.strip(),
+        decided_on=decided_on,
+        urgent=urgent,
+        period_days=period_days,
+        public=public,
+        bureau_decision_reference=bureau_decision_reference.strip(),
+        published_on=published_on if public else None,
+        recorded_by=actor,
+    )
+    notice._change_reason = "formal_notice_issue"
+    notice.save()
+    notice.findings.set(findings)
+    Measure.objects.bulk_create(
+        Measure(notice=notice, obligation=m["obligation"], description=m["description"].strip()) for m in measures
+    )
+    case_services.case_transition(  # refused (a ValidationError) unless the case is under investigation
+        actor=actor,
+        case=party.case,
+        to_status=CaseStatus.FORMAL_NOTICE,
+        reason=_("Formal notice %(reference)s") % {"reference": notice.decision_reference},
+        deciding_body=DecidingBody.PRESIDENT,
+        decision_reference=notice.decision_reference,
+        service=True,
+        ip=ip,
+    )
+    _audit(
+        AuditAction.FORMAL_NOTICE_ISSUED,
+        actor=actor,
+        case_id=party.case_id,
+        obj=notice,
+        summary=_("Formal notice %(reference)s to %(organisation)s")
+        % {"reference": notice.decision_reference, "organisation": party.organisation},
+        ip=ip,
+        findings=sorted(f.pk for f in findings),
+        measures=len(measures),
+        urgent=urgent,
+        period_days=period_days,
+    )
+    return notice
+
+
+def _document(kind: str, document_id: int):
+    """The delivered document (formal notices for now; reports, convocations, decisions to come)."""
+    if kind == DocumentKind.FORMAL_NOTICE:
+        return FormalNotice.objects.select_related("party").filter(pk=document_id).first()
+    return None
+
+
+@transaction.atomic
+def delivery_record(
+    *,
+    actor,
+    document_kind: str,
+    document_id: int,
+    means: str,
+    sent_at,
+    received_at=None,
+    proof: Evidence | None = None,
+    ip: str | None = None,
+) -> Delivery:
+    """Record the sending of a legal document by a means that proves receipt (and the receipt, if known)."""
+    document = _document(document_kind, document_id)
+    if document is None:
+        raise ValidationError(_("Unknown document."))
+    if means not in DeliveryMeans.values:
+        raise ValidationError({"means": _("A formal delivery uses a means that proves the date of receipt.")})
+    if sent_at > timezone.now():
+        raise ValidationError({"sent_at": _("A document cannot be sent in the future.")})
+    delivery = Delivery(
+        case_id=document.case_id,
+        party=document.party,
+        document_kind=document_kind,
+        document_id=document.pk,
+        means=means,
+        sent_at=sent_at,
+        recorded_by=actor,
+    )
+    delivery._change_reason = "delivery_record"
+    delivery.save()
+    _audit(
+        AuditAction.DELIVERY_RECORDED,
+        actor=actor,
+        case_id=document.case_id,
+        obj=delivery,
+        summary=_("%(document)s sent by %(means)s")
+        % {"document": delivery.get_document_kind_display(), "means": delivery.get_means_display()},
+        ip=ip,
+        step="sent",
+    )
+    if received_at is not None:
+        delivery_receipt_record(actor=actor, delivery=delivery, received_at=received_at, proof=proof, ip=ip)
+    return delivery
+
+
+@transaction.atomic
+def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Evidence | None, ip=None) -> Delivery:
+    """Record when the addressee received the document, with the proof; start the deadlines it triggers."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    errors = {}
+    if delivery.received_at is not None:
+        raise ValidationError(_("The receipt of this delivery is already recorded."))
+    if received_at < delivery.sent_at:
+        errors["received_at"] = _("A document cannot be received before it was sent.")
+    elif received_at > timezone.now():
+        errors["received_at"] = _("A receipt cannot be in the future.")
+    if proof is None:
+        errors["proof"] = _("The receipt is proven by evidence (signed receipt, bailiff's report, e-mail proof).")
+    elif proof.case_id != delivery.case_id:
+        errors["proof"] = _("Only evidence of this case can prove the receipt.")
+    if errors:
+        raise ValidationError(errors)
+    delivery.received_at, delivery.proof = received_at, proof
+    delivery._change_reason = "delivery_receipt_record"
+    delivery.save(update_fields=["received_at", "proof"])
+    _audit(
+        AuditAction.DELIVERY_RECORDED,
+        actor=actor,
+        case_id=delivery.case_id,
+        obj=delivery,
+        summary=_("%(document)s received") % {"document": delivery.get_document_kind_display()},
+        ip=ip,
+        step="received",
+        received_at=received_at.isoformat(),
+    )
+    if delivery.document_kind == DocumentKind.FORMAL_NOTICE:
+        notice = FormalNotice.objects.select_for_update().get(pk=delivery.document_id)
+        deadline_services.deadline_create(
+            actor=actor,
+            case=notice.case,
+            kind="formal_notice_compliance_urgent" if notice.urgent else "formal_notice_compliance",
+            amount=None if notice.urgent else notice.period_days,
+            started_at=received_at,
+            start_event=_("Formal notice %(reference)s received") % {"reference": notice.decision_reference},
+            object_type="outcomes.formalnotice",
+            object_id=str(notice.pk),
+            ip=ip,
+        )
+        notice.status = NoticeStatus.RUNNING
+        notice._change_reason = "received"
+        notice.save(update_fields=["status"])
+    return delivery
+
+
+@transaction.atomic
+def measure_check(*, actor, measure: Measure, met: bool, note: str = "", ip=None) -> Measure:
+    """Record whether a measure was met; once all are checked the notice is complied with or not.
+
+    All met: the notice is complied with, its compliance deadline met and the case moves to
+    "formal notice complied with" (then closure). One not met: the notice is not complied with,
+    and the case may go to a sanction procedure.
+    """
+    measure = Measure.objects.select_for_update().select_related("notice").get(pk=measure.pk)
+    notice = measure.notice
+    if notice.status not in (NoticeStatus.RUNNING, NoticeStatus.NOT_COMPLIED, NoticeStatus.COMPLIED):
+        raise ValidationError(_("Compliance is checked once the notice has been received."))
+    measure.status = MeasureStatus.MET if met else MeasureStatus.NOT_MET
+    measure.checked_at, measure.check_note = timezone.now(), note.strip()
+    measure._change_reason = "measure_check"
+    measure.save()
+    _audit(
+        AuditAction.MEASURE_CHECKED,
+        actor=actor,
+        case_id=notice.case_id,
+        obj=measure,
+        summary=_("Measure “%(measure)s”: %(status)s")
+        % {"measure": measure.description[:80], "status": measure.get_status_display()},
+        ip=ip,
+        met=met,
+    )
+    statuses = set(notice.measures.values_list("status", flat=True))
+    if MeasureStatus.PENDING in statuses:
+        return measure
+    complied = statuses == {MeasureStatus.MET}
+    notice.status = NoticeStatus.COMPLIED if complied else NoticeStatus.NOT_COMPLIED
+    notice._change_reason = "measures checked"
+    notice.save(update_fields=["status"])
+    if complied:
+        for deadline in Deadline.objects.filter(
+            object_type="outcomes.formalnotice", object_id=str(notice.pk)
+        ).pending():
+            deadline_services.deadline_meet(actor=actor, deadline=deadline, ip=ip)
+        case_services.case_transition(
+            actor=actor,
+            case=notice.case,
+            to_status=CaseStatus.NOTICE_COMPLIED,
+            reason=_("Every measure of formal notice %(reference)s met") % {"reference": notice.decision_reference},
+            service=True,
+            ip=ip,
+        )
+    return measure
+
+
+def closure_guard(case, from_status: str, to_status: str, actor) -> str | None:
+    """Core's transition guard: "complied with", then closure, only once every measure of every notice is met.
+
+    (A notice not complied with leads to a sanction procedure instead, whose decision closes the case.)
+    """
+    compliance_path = to_status == CaseStatus.NOTICE_COMPLIED or (
+        to_status == CaseStatus.CLOSED and from_status == CaseStatus.NOTICE_COMPLIED
+    )
+    if compliance_path and FormalNotice.objects.filter(case=case).exclude(status=NoticeStatus.COMPLIED).exists():
+        return str(_("A formal notice of this case is not complied with: every measure must be met first."))
+    return None

@@ -1,0 +1,203 @@
+"""Formal notices: findings and measures, delivery and receipt, the period from receipt, compliance and closure."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+
+from apps.audit.choices import AuditAction
+from apps.audit.models import AuditEvent
+from apps.cases import services as case_services
+from apps.cases.models import Case
+from apps.deadlines import services as deadline_services
+from apps.deadlines.models import Deadline
+from apps.evidence import services as evidence_services
+from apps.outcomes import services
+from apps.outcomes.models import FormalNotice, Measure, Obligation
+from tests.support import make_organisation, make_staff, valid_siren
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+SENT = datetime(2024, 2, 28, 10, tzinfo=PARIS)
+RECEIVED = datetime(2024, 3, 4, 9, tzinfo=PARIS)  # a Monday
+
+
+@pytest.fixture
+def agent():
+    return make_staff("ines@cnil.test")
+
+
+@pytest.fixture
+def setting(agent):
+    case = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Contrôle")
+    case_services.case_transition(actor=agent, case=case, to_status="investigating", reason="Contrôle décidé")
+    insurer = make_organisation("Mutuelle Démo", valid_siren(4))
+    party = case_services.party_add(actor=agent, case=case, organisation=insurer, role="controller", processing="tp")
+    security = Obligation.objects.get(code="gdpr-32")
+    assessment = services.assessment_record(
+        actor=agent, party=party, obligation=security, status="infringement", finding={"facts": "Pas de MFA"}
+    )
+    proof = evidence_services.evidence_register(
+        actor=agent, case=case, upload=ContentFile(PDF + b"ar", name="ar.pdf"), title="Accusé", source="public"
+    )
+    return case, party, assessment.finding, security, proof
+
+
+def issue(agent, party, finding, security, **overrides):
+    values = {
+        "actor": agent,
+        "party": party,
+        "findings": [finding],
+        "measures": [
+            {"obligation": security, "description": "Mettre en place l'authentification multifacteur"},
+            {"obligation": security, "description": "Journaliser les accès au portail"},
+        ],
+        "decision_reference": "MED-2024-001",
+        "decided_on": date(2024, 2, 27),
+        "period_days": 10,
+    }
+    return services.formal_notice_issue(**(values | overrides))
+
+
+def test_refusals_with_the_rule(agent, setting):
+    case, party, finding, security, _proof = setting
+    cases = [
+        ({"findings": []}, "findings"),
+        ({"measures": []}, "measures"),
+        ({"period_days": 9}, "period_days"),
+        ({"period_days": None}, "period_days"),
+        ({"public": True}, "bureau_decision_reference"),
+    ]
+    for overrides, field in cases:
+        with pytest.raises(ValidationError) as error:
+            issue(agent, party, finding, security, **overrides)
+        assert field in error.value.message_dict, overrides
+        if field == "period_days":
+            assert "au moins 10 jours" in error.value.message_dict[field][0]  # the rule, in the refusal
+    assert not FormalNotice.objects.exists()
+    assert Case.objects.get(pk=case.pk).status == "investigating"
+
+
+def test_period_runs_from_receipt_exactly_10_days_and_extends_once(agent, setting):
+    case, party, finding, security, proof = setting
+    notice = issue(agent, party, finding, security)
+    assert Case.objects.get(pk=case.pk).status == "formal_notice"
+    assert notice.measures.count() == 2
+    delivery = services.delivery_record(
+        actor=agent, document_kind="formal_notice", document_id=notice.pk, means="signed_receipt_letter", sent_at=SENT
+    )
+    assert not Deadline.objects.filter(kind="formal_notice_compliance").exists()  # nothing runs before receipt
+    with pytest.raises(ValidationError) as error:
+        services.delivery_receipt_record(
+            actor=agent, delivery=delivery, received_at=SENT - timedelta(hours=1), proof=proof
+        )
+    assert "received_at" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=None)
+    assert "proof" in error.value.message_dict
+    services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
+    deadline = Deadline.objects.get(kind="formal_notice_compliance")
+    assert deadline.due_at.astimezone(PARIS).date() == date(2024, 3, 14)  # 10 days from receipt (Thursday)
+    assert deadline.object_id == str(notice.pk)
+    with pytest.raises(ValidationError):
+        services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
+
+    deadline_services.deadline_extend(
+        actor=agent,
+        deadline=deadline,
+        new_due_at=deadline.due_at + timedelta(days=10),
+        reason="Délai",
+        granted_by="Président",
+    )
+    with pytest.raises(ValidationError):
+        deadline_services.deadline_extend(
+            actor=agent,
+            deadline=deadline,
+            new_due_at=deadline.due_at + timedelta(days=20),
+            reason="Encore",
+            granted_by="Président",
+        )
+
+
+def test_urgent_notice_runs_24_hours(agent, setting):
+    _case, party, finding, security, proof = setting
+    notice = issue(agent, party, finding, security, urgent=True, period_days=3)
+    assert notice.period_days is None
+    services.delivery_record(
+        actor=agent,
+        document_kind="formal_notice",
+        document_id=notice.pk,
+        means="bailiff",
+        sent_at=SENT,
+        received_at=RECEIVED,
+        proof=proof,
+    )
+    deadline = Deadline.objects.get(kind="formal_notice_compliance_urgent")
+    assert deadline.due_at == RECEIVED + timedelta(hours=24)
+
+
+def test_compliance_all_met_allows_closure(agent, setting):
+    case, party, finding, security, proof = setting
+    notice = issue(agent, party, finding, security)
+    services.delivery_record(
+        actor=agent,
+        document_kind="formal_notice",
+        document_id=notice.pk,
+        means="qualified_erm",
+        sent_at=SENT,
+        received_at=RECEIVED,
+        proof=proof,
+    )
+    first, second = Measure.objects.filter(notice=notice)
+    services.measure_check(actor=agent, measure=first, met=True, note="MFA déployée")
+    assert FormalNotice.objects.get().status == "running"
+    services.measure_check(actor=agent, measure=second, met=True)
+    assert FormalNotice.objects.get().status == "complied"
+    assert Case.objects.get(pk=case.pk).status == "notice_complied"
+    assert Deadline.objects.get(kind="formal_notice_compliance").status == "met"
+    case_services.case_transition(
+        actor=agent,
+        case=case,
+        to_status="closed",
+        reason="Conforme",
+        deciding_body="president",
+        decision_reference="C-1",
+    )
+    assert Case.objects.get(pk=case.pk).status == "closed"
+    actions = set(AuditEvent.objects.filter(case_id=case.pk).values_list("action", flat=True))
+    assert {AuditAction.FORMAL_NOTICE_ISSUED, AuditAction.DELIVERY_RECORDED, AuditAction.MEASURE_CHECKED} <= actions
+    assert notice.history.count() >= 1
+
+
+def test_a_measure_not_met_leads_to_sanction_not_closure(agent, setting):
+    case, party, finding, security, proof = setting
+    notice = issue(agent, party, finding, security)
+    services.delivery_record(
+        actor=agent,
+        document_kind="formal_notice",
+        document_id=notice.pk,
+        means="bailiff",
+        sent_at=SENT,
+        received_at=RECEIVED,
+        proof=proof,
+    )
+    first, second = Measure.objects.filter(notice=notice)
+    services.measure_check(actor=agent, measure=first, met=True)
+    services.measure_check(actor=agent, measure=second, met=False, note="Journalisation absente")
+    assert FormalNotice.objects.get().status == "not_complied"
+    assert Case.objects.get(pk=case.pk).status == "formal_notice"
+    with pytest.raises(ValidationError) as error:  # the guard, even for a service
+        case_services.case_transition(actor=agent, case=case, to_status="notice_complied", reason="x", service=True)
+    assert "mise en demeure" in " ".join(error.value.messages)
+    case_services.case_transition(
+        actor=agent,
+        case=case,
+        to_status="sanction_ordinary",
+        reason="Mise en demeure non respectée",
+        deciding_body="president",
+        decision_reference="RAP-1",
+    )
+    assert Case.objects.get(pk=case.pk).status == "sanction_ordinary"
