@@ -29,6 +29,7 @@ from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.organisations import services as organisation_services
+from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
 from tests.support import log_in_verified, make_staff
 
@@ -84,6 +85,8 @@ DECLARED: dict[str, Expect] = {
     "deadlines:extend": TEAM_ONLY,
     "breaches:no_notification": TEAM_ONLY,
     "outcomes:assessment": TEAM_ONLY,
+    "outcomes:notice_create": TEAM_ONLY,
+    "outcomes:notice": CASE_READERS,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -216,6 +219,20 @@ def samples(actor_clients):
     evidence = evidence_services.evidence_register(
         actor=investigator, case=case, upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"), title="S", source="public"
     )
+    case_services.case_transition(actor=investigator, case=case, to_status="investigating", reason="Contrôle")
+    security = Obligation.objects.get(code="gdpr-32")
+    assessment = outcome_services.assessment_record(
+        actor=investigator, party=party, obligation=security, status="infringement", finding={"facts": "Pas de MFA"}
+    )
+    notice = outcome_services.formal_notice_issue(
+        actor=investigator,
+        party=party,
+        findings=[assessment.finding],
+        measures=[{"obligation": security, "description": "MFA"}],
+        decision_reference="MED-1",
+        decided_on=timezone.localdate(),
+        period_days=10,
+    )
     campaign = breach_services.campaign_record(
         actor=investigator, case=case, controller=organisation, decision="required"
     )
@@ -236,7 +253,12 @@ def samples(actor_clients):
             "import_pk": imported.pk,
         },
         "deadlines": {"pk": case.pk, "deadline_pk": deadline.pk},
-        "outcomes": {"pk": case.pk, "party_pk": party.pk, "obligation_pk": Obligation.objects.first().pk},
+        "outcomes": {
+            "pk": case.pk,
+            "party_pk": party.pk,
+            "obligation_pk": security.pk,
+            "notice_pk": notice.pk,
+        },
         "organisations": {"pk": organisation.pk},
     }
 

@@ -3,7 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.evidence.models import Evidence
 
-from .choices import AssessmentStatus, Cooperation, DataCategory, EarlierMeasures, HowLearned, Intent, Weight
+from .choices import (
+    AssessmentStatus,
+    Cooperation,
+    DataCategory,
+    DeliveryMeans,
+    EarlierMeasures,
+    HowLearned,
+    Intent,
+    Weight,
+)
+from .models import Finding, Obligation
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 2})
@@ -72,3 +82,83 @@ class AssessmentForm(forms.Form):
         evidence = Evidence.objects.filter(case=case).order_by("title", "id")
         self.fields["evidence"].queryset = evidence
         self.fields["finding_evidence"].queryset = evidence
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class FindingChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, finding):
+        assessment = finding.assessment
+        return f"{assessment.party.organisation} — {assessment.obligation.reference} : {finding.facts[:100]}"
+
+
+class FormalNoticeForm(forms.Form):
+    party = forms.ModelChoiceField(label=_("Addressee"), queryset=None)
+    findings = FindingChoiceField(
+        label=_("Findings it rests on"), queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    decision_reference = forms.CharField(label=_("President's decision (reference)"), max_length=100)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DATE)
+    urgent = forms.BooleanField(label=_("Urgent: 24 hours from receipt"), required=False)
+    period_days = forms.IntegerField(
+        label=_("Compliance period (days from receipt)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text=_("At least 10 days; extendable once."),
+    )
+    public = forms.BooleanField(label=_("Made public by the Bureau"), required=False)
+    bureau_decision_reference = forms.CharField(
+        label=_("Bureau's decision (reference)"), max_length=100, required=False
+    )
+    published_on = forms.DateField(label=_("Published on"), required=False, widget=DATE)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = case.parties.select_related("organisation")
+        self.fields["findings"].queryset = Finding.objects.filter(assessment__party__case=case).select_related(
+            "assessment__party__organisation", "assessment__obligation"
+        )
+
+
+class MeasureForm(forms.Form):
+    obligation = forms.ModelChoiceField(label=_("Obligation"), queryset=None, required=False)
+    description = forms.CharField(label=_("Measure required"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligation"].queryset = Obligation.objects.filter(active=True)
+
+
+MeasureFormSet = forms.formset_factory(MeasureForm, extra=3, max_num=20)
+
+
+class DeliveryForm(forms.Form):
+    means = forms.ChoiceField(label=_("Means"), choices=DeliveryMeans.choices)
+    sent_at = forms.DateTimeField(label=_("Sent at"), widget=DATETIME)
+    received_at = forms.DateTimeField(label=_("Received at (if known)"), required=False, widget=DATETIME)
+    proof = forms.ModelChoiceField(label=_("Proof of receipt"), queryset=None, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proof"].queryset = Evidence.objects.filter(case=case).order_by("title", "id")
+
+
+class ReceiptForm(forms.Form):
+    received_at = forms.DateTimeField(label=_("Received at"), widget=DATETIME)
+    proof = forms.ModelChoiceField(label=_("Proof of receipt"), queryset=None, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proof"].queryset = Evidence.objects.filter(case=case).order_by("title", "id")
+
+
+class MeasureCheckForm(forms.Form):
+    met = forms.TypedChoiceField(
+        label=_("At the deadline"),
+        choices=[("1", _("Met")), ("0", _("Not met"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Observations"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

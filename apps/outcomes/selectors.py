@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from apps.cases.models import Case, Party
 
-from .models import Assessment, Obligation
+from .choices import DocumentKind
+from .models import Assessment, Delivery, FormalNotice, Obligation
 
 
 @dataclass
@@ -31,4 +32,14 @@ def assessment_for(party: Party, obligation: Obligation) -> Assessment | None:
         Assessment.objects.filter(party=party, obligation=obligation)
         .prefetch_related("evidence", "finding__evidence")
         .first()
+    )
+
+
+def case_formal_notices(case: Case):
+    return FormalNotice.objects.filter(case=case).select_related("party__organisation").order_by("-decided_on", "-id")
+
+
+def notice_deliveries(notice: FormalNotice):
+    return Delivery.objects.filter(document_kind=DocumentKind.FORMAL_NOTICE, document_id=notice.pk).select_related(
+        "proof"
     )

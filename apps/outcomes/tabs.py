@@ -9,7 +9,7 @@ from . import selectors
 
 def outcomes_context(case, request) -> dict:
     parties, rows = selectors.outcome_grid(case)
-    return {"parties": parties, "rows": rows}
+    return {"parties": parties, "rows": rows, "notices": list(selectors.case_formal_notices(case))}
 
 
 def register() -> None:

@@ -10,4 +10,6 @@ urlpatterns = [
         views.AssessmentView.as_view(),
         name="assessment",
     ),
+    path("<int:pk>/outcomes/notices/new/", views.FormalNoticeCreateView.as_view(), name="notice_create"),
+    path("<int:pk>/outcomes/notices/<int:notice_pk>/", views.FormalNoticeView.as_view(), name="notice"),
 ]
