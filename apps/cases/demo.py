@@ -112,7 +112,7 @@ def seed_cases() -> str:
         [(CaseStatus.INVESTIGATING, "")],
         [(CaseStatus.INVESTIGATING, ""), (CaseStatus.CLOSED, "president")],
         [(CaseStatus.INVESTIGATING, ""), (CaseStatus.REMINDER, "president")],
-        [(CaseStatus.INVESTIGATING, ""), (CaseStatus.FORMAL_NOTICE, "president")],
+        [(CaseStatus.INVESTIGATING, "")],  # the outcomes demo issues its formal notice
         [(CaseStatus.INVESTIGATING, ""), (CaseStatus.SANCTION_SIMPLIFIED, "president")],
         [],
     ]

@@ -1,12 +1,18 @@
 """Demo assessments: the operator's security and contracts, and insurers' notifications, on the tiers-payant cases."""
 
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from apps.cases.choices import PartyRole
 from apps.cases.models import Case
 from apps.deadlines.models import Deadline
+from apps.evidence import services as evidence_services
 from apps.evidence.models import Evidence
 
 from . import services
-from .models import Assessment, Obligation
+from .models import Assessment, FormalNotice, Obligation
 
 
 def seed_outcomes() -> str:
@@ -62,4 +68,59 @@ def seed_outcomes() -> str:
                 reasoning="Notification reçue après le délai de 72 heures.",
                 finding={"facts": "Notification initiale reçue au-delà de 72 heures après la prise de connaissance."},
             )
-    return f"{Assessment.objects.count()} assessments"
+    notices = _seed_formal_notices(incident, obligations)
+    return f"{Assessment.objects.count()} assessments, {notices} formal notices"
+
+
+RECEIPT_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _seed_formal_notices(incident, obligations) -> int:
+    """Two insurers under formal notice: one running (due soon), one complied with."""
+    candidates = Case.objects.filter(origin_case=incident, status="investigating").order_by("reference")[:2]
+    now = timezone.now()
+    for number, case in enumerate(candidates):
+        party = case.parties.filter(role=PartyRole.CONTROLLER).select_related("organisation").first()
+        if party is None:
+            continue
+        actor = case.lead_investigator
+        assessment = services.assessment_record(
+            actor=actor,
+            party=party,
+            obligation=obligations["gdpr-32"],
+            status="infringement",
+            reasoning="Pas de contrôle des accès de l'opérateur au-delà du contrat.",
+            finding={"facts": "Aucun audit du portail de l'opérateur ni exigence d'authentification forte."},
+        )
+        notice = services.formal_notice_issue(
+            actor=actor,
+            party=party,
+            findings=[assessment.finding],
+            measures=[
+                {"obligation": obligations["gdpr-28"], "description": "Auditer la sécurité du portail de l'opérateur"},
+                {"obligation": obligations["gdpr-32"], "description": "Exiger l'authentification multifacteur"},
+            ],
+            decision_reference=f"MED-2024-0{number + 21}",
+            decided_on=(now - timedelta(days=12)).date(),
+            period_days=15 if number == 0 else 10,
+        )
+        proof = evidence_services.evidence_register(
+            actor=actor,
+            case=case,
+            upload=ContentFile(RECEIPT_PDF + str(notice.pk).encode(), name=f"accuse-reception-{notice.pk}.pdf"),
+            title="Accusé de réception de la mise en demeure",
+            source="public",
+        )
+        services.delivery_record(
+            actor=actor,
+            document_kind="formal_notice",
+            document_id=notice.pk,
+            means="signed_receipt_letter",
+            sent_at=now - timedelta(days=11),
+            received_at=now - timedelta(days=9),
+            proof=proof,
+        )
+        if number == 1:
+            for measure in notice.measures.all():
+                services.measure_check(actor=actor, measure=measure, met=True, note="Vérifié sur pièces.")
+    return FormalNotice.objects.count()
