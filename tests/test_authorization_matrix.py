@@ -87,6 +87,9 @@ DECLARED: dict[str, Expect] = {
     "outcomes:assessment": TEAM_ONLY,
     "outcomes:notice_create": TEAM_ONLY,
     "outcomes:notice": CASE_READERS,
+    "outcomes:turnover": TEAM_ONLY,
+    "outcomes:decision_create": TEAM_ONLY,
+    "outcomes:decision": CASE_READERS,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -233,6 +236,22 @@ def samples(actor_clients):
         decided_on=timezone.localdate(),
         period_days=10,
     )
+    case_services.case_transition(
+        actor=investigator,
+        case=case,
+        to_status="sanction_ordinary",
+        reason="Mise en demeure non respectée",
+        deciding_body="president",
+        decision_reference="R-1",
+    )
+    decision = outcome_services.sanction_decide(
+        actor=investigator,
+        party=party,
+        deciding_body="restricted_committee",
+        reference="SAN-1",
+        decided_on=timezone.localdate(),
+        no_sanction=True,
+    )
     campaign = breach_services.campaign_record(
         actor=investigator, case=case, controller=organisation, decision="required"
     )
@@ -258,6 +277,7 @@ def samples(actor_clients):
             "party_pk": party.pk,
             "obligation_pk": security.pk,
             "notice_pk": notice.pk,
+            "decision_pk": decision.pk,
         },
         "organisations": {"pk": organisation.pk},
     }

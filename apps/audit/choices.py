@@ -58,3 +58,5 @@ class AuditAction(models.TextChoices):
     FORMAL_NOTICE_ISSUED = "formal_notice_issued", _("Formal notice issued")
     DELIVERY_RECORDED = "delivery_recorded", _("Formal delivery recorded")
     MEASURE_CHECKED = "measure_checked", _("Measure checked")
+    TURNOVER_RECORDED = "turnover_recorded", _("Group turnover recorded")
+    SANCTION_DECIDED = "sanction_decided", _("Sanction decision recorded")

@@ -104,3 +104,9 @@ class MeasureStatus(models.TextChoices):
     PENDING = "pending", _("Not checked yet")
     MET = "met", _("Met")
     NOT_MET = "not_met", _("Not met")
+
+
+class Procedure(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary procedure")
+    URGENCY = "urgency", _("Urgency procedure")
+    SIMPLIFIED = "simplified", _("Simplified procedure")

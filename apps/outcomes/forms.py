@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.cases.choices import DecidingBody
 from apps.evidence.models import Evidence
+from apps.organisations.models import Organisation
 
 from .choices import (
     AssessmentStatus,
@@ -162,3 +164,45 @@ class MeasureCheckForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Observations"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class TurnoverForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    financial_year = forms.IntegerField(label=_("Financial year"), min_value=1990, max_value=2100)
+    amount = forms.DecimalField(label=_("Group worldwide turnover (EUR)"), min_value=0, max_digits=16, decimal_places=2)
+    source = forms.CharField(label=_("Source"), max_length=255)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(case_parties__case=case).distinct()
+
+
+class SanctionDecisionForm(forms.Form):
+    party = forms.ModelChoiceField(label=_("Party"), queryset=None)
+    findings = FindingChoiceField(
+        label=_("Infringements"), queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    deciding_body = forms.ChoiceField(
+        label=_("Deciding body"),
+        choices=[
+            (DecidingBody.RESTRICTED_COMMITTEE, DecidingBody.RESTRICTED_COMMITTEE.label),
+            (DecidingBody.RESTRICTED_COMMITTEE_PRESIDENT, DecidingBody.RESTRICTED_COMMITTEE_PRESIDENT.label),
+        ],
+    )
+    reference = forms.CharField(label=_("Decision reference"), max_length=100)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DATE)
+    no_sanction = forms.BooleanField(label=_("No sanction"), required=False)
+    fine = forms.DecimalField(label=_("Fine (EUR)"), min_value=0, max_digits=16, decimal_places=2, required=False)
+    reminder = forms.BooleanField(label=_("Reminder of legal obligations"), required=False)
+    injunction = forms.CharField(label=_("Injunction"), widget=TEXT, required=False)
+    penalty_per_day = forms.DecimalField(
+        label=_("Periodic penalty per day of delay (EUR)"), min_value=0, max_digits=10, decimal_places=2, required=False
+    )
+    published = forms.BooleanField(label=_("Publication"), required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = case.parties.select_related("organisation")
+        self.fields["findings"].queryset = Finding.objects.filter(assessment__party__case=case).select_related(
+            "assessment__party__organisation", "assessment__obligation"
+        )

@@ -22,6 +22,7 @@ from .choices import (
     Intent,
     MeasureStatus,
     NoticeStatus,
+    Procedure,
     Weight,
 )
 
@@ -250,3 +251,60 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_document_kind_display()} — {self.get_means_display()}"
+
+
+class GroupTurnover(models.Model):
+    """An organisation's group worldwide turnover for a financial year, and where the figure comes from."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="group_turnovers"
+    )
+    financial_year = models.PositiveSmallIntegerField(_("financial year"))
+    amount = models.DecimalField(_("group worldwide turnover (EUR)"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("source"), max_length=255)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("group turnover")
+        constraints = [models.UniqueConstraint(fields=["organisation", "financial_year"], name="one_turnover_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.financial_year}: {self.amount}"
+
+
+class SanctionDecision(models.Model):
+    """The restricted committee's decision (or its president's, in the simplified procedure)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="sanction_decisions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party"))
+    procedure = models.CharField(_("procedure"), max_length=12, choices=Procedure.choices)
+    deciding_body = models.CharField(_("deciding body"), max_length=40)
+    reference = models.CharField(_("decision reference"), max_length=100)
+    decided_on = models.DateField(_("decided on"))
+    findings = models.ManyToManyField(Finding, related_name="+", verbose_name=_("infringements"))
+    no_sanction = models.BooleanField(_("no sanction"), default=False)
+    fine = models.DecimalField(_("fine (EUR)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    reminder = models.BooleanField(_("reminder of legal obligations"), default=False)
+    injunction = models.TextField(_("injunction"), blank=True)
+    penalty_per_day = models.DecimalField(
+        _("periodic penalty per day of delay (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    published = models.BooleanField(_("publication"), default=False)
+    turnover = models.ForeignKey(GroupTurnover, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ceiling = models.DecimalField(_("ceiling"), max_digits=16, decimal_places=2, null=True, blank=True)
+    ceiling_explanation = models.TextField(_("how the ceiling was computed"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[findings])
+
+    class Meta:
+        verbose_name = _("sanction decision")
+        verbose_name_plural = _("sanction decisions")
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.party}"

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from apps.cases.models import Case, Party
 
-from .choices import DocumentKind
-from .models import Assessment, Delivery, FormalNotice, Obligation
+from .models import Assessment, Delivery, FormalNotice, Obligation, SanctionDecision
 
 
 @dataclass
@@ -39,7 +38,9 @@ def case_formal_notices(case: Case):
     return FormalNotice.objects.filter(case=case).select_related("party__organisation").order_by("-decided_on", "-id")
 
 
-def notice_deliveries(notice: FormalNotice):
-    return Delivery.objects.filter(document_kind=DocumentKind.FORMAL_NOTICE, document_id=notice.pk).select_related(
-        "proof"
-    )
+def document_deliveries(kind: str, document):
+    return Delivery.objects.filter(document_kind=kind, document_id=document.pk).select_related("proof")
+
+
+def case_decisions(case: Case):
+    return SanctionDecision.objects.filter(case=case).select_related("party__organisation")

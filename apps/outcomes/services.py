@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,8 +19,26 @@ from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
 from apps.evidence.models import Evidence
 
-from .choices import FINDING_STATUSES, DataCategory, DeliveryMeans, DocumentKind, MeasureStatus, NoticeStatus
-from .models import Assessment, Delivery, Finding, FormalNotice, Measure, Obligation
+from . import fines
+from .choices import (
+    FINDING_STATUSES,
+    DataCategory,
+    DeliveryMeans,
+    DocumentKind,
+    MeasureStatus,
+    NoticeStatus,
+    Procedure,
+)
+from .models import (
+    Assessment,
+    Delivery,
+    Finding,
+    FormalNotice,
+    GroupTurnover,
+    Measure,
+    Obligation,
+    SanctionDecision,
+)
 
 _NULLABLE = {"period_from", "period_to", "people_affected", "financial_benefit"}
 FINDING_FIELDS = (
@@ -256,6 +275,8 @@ def _document(kind: str, document_id: int):
     """The delivered document (formal notices for now; reports, convocations, decisions to come)."""
     if kind == DocumentKind.FORMAL_NOTICE:
         return FormalNotice.objects.select_related("party").filter(pk=document_id).first()
+    if kind == DocumentKind.DECISION:
+        return SanctionDecision.objects.select_related("party").filter(pk=document_id).first()
     return None
 
 
@@ -351,6 +372,21 @@ def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Ev
         notice.status = NoticeStatus.RUNNING
         notice._change_reason = "received"
         notice.save(update_fields=["status"])
+    elif delivery.document_kind == DocumentKind.DECISION:
+        decision = SanctionDecision.objects.select_related("party__organisation").get(pk=delivery.document_id)
+        # Délai franc of 2 months, extended for distance (+2 months abroad; overseas France is not
+        # recorded on organisations yet, so a French organisation gets the metropolitan period).
+        abroad = decision.party.organisation.country != "FR"
+        deadline_services.deadline_create(
+            actor=actor,
+            case=decision.case,
+            kind="appeal_abroad" if abroad else "appeal",
+            started_at=received_at,
+            start_event=_("Decision %(reference)s notified") % {"reference": decision.reference},
+            object_type="outcomes.sanctiondecision",
+            object_id=str(decision.pk),
+            ip=ip,
+        )
     return delivery
 
 
@@ -414,3 +450,168 @@ def closure_guard(case, from_status: str, to_status: str, actor) -> str | None:
     if compliance_path and FormalNotice.objects.filter(case=case).exclude(status=NoticeStatus.COMPLIED).exists():
         return str(_("A formal notice of this case is not complied with: every measure must be met first."))
     return None
+
+
+# --- Sanction decisions ---------------------------------------------------------------------------
+
+PROCEDURE_OF_STATUS = {
+    CaseStatus.SANCTION_ORDINARY: Procedure.ORDINARY,
+    CaseStatus.SANCTION_URGENCY: Procedure.URGENCY,
+    CaseStatus.SANCTION_SIMPLIFIED: Procedure.SIMPLIFIED,
+}
+
+
+@transaction.atomic
+def group_turnover_record(
+    *, actor, organisation, financial_year: int, amount: Decimal, source: str, ip: str | None = None
+) -> GroupTurnover:
+    """Record (or correct, with history) a group's worldwide turnover for a financial year, with its source."""
+    errors = {}
+    if amount is None or amount < 0:
+        errors["amount"] = _("A turnover is a positive amount.")
+    if not 1990 <= financial_year <= timezone.localdate().year:
+        errors["financial_year"] = _("A past financial year.")
+    if not source.strip():
+        errors["source"] = _("Say where the figure comes from (annual report, registry, the organisation's answer).")
+    if errors:
+        raise ValidationError(errors)
+    turnover, _created = GroupTurnover.objects.select_for_update().get_or_create(
+        organisation=organisation,
+        financial_year=financial_year,
+        defaults={"amount": amount, "source": source.strip(), "recorded_by": actor},
+    )
+    turnover.amount, turnover.source, turnover.recorded_by = amount, source.strip(), actor
+    turnover._change_reason = "group_turnover_record"
+    turnover.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.TURNOVER_RECORDED,
+        summary=_("Group turnover %(year)s of %(organisation)s")
+        % {"year": financial_year, "organisation": organisation},
+        object_type="outcomes.groupturnover",
+        object_id=str(turnover.pk),
+        data={"organisation": organisation.pk, "year": financial_year, "amount": str(amount)},
+        ip=ip,
+    )
+    return turnover
+
+
+@transaction.atomic
+def sanction_decide(
+    *,
+    actor,
+    party: Party,
+    deciding_body: str,
+    reference: str,
+    decided_on,
+    findings: Iterable[Finding] = (),
+    no_sanction: bool = False,
+    fine: Decimal | None = None,
+    reminder: bool = False,
+    injunction: str = "",
+    penalty_per_day: Decimal | None = None,
+    published: bool = False,
+    ip: str | None = None,
+) -> SanctionDecision:
+    """Record the decision closing a sanction procedure, within the law's limits.
+
+    The procedure is the case's (ordinary, urgency, simplified); the fine ceiling comes from the
+    infringed obligations' tiers and the group's turnover of the preceding financial year
+    (``fines``); a fine above it, or what the simplified procedure may not decide, is refused
+    with the rule and the figures. The case moves to "decision: sanction" or "no sanction".
+    """
+    case = Case.objects.select_for_update().get(pk=party.case_id)
+    procedure = PROCEDURE_OF_STATUS.get(case.status)
+    if procedure is None:
+        raise ValidationError(_("A decision follows a sanction procedure: open one first."))
+    findings = list(findings)
+    expected_body = (
+        DecidingBody.RESTRICTED_COMMITTEE_PRESIDENT
+        if procedure == Procedure.SIMPLIFIED
+        else DecidingBody.RESTRICTED_COMMITTEE
+    )
+    errors = {}
+    if deciding_body != expected_body:
+        errors["deciding_body"] = _("In this procedure the decision is taken by: %(body)s.") % {
+            "body": DecidingBody(expected_body).label
+        }
+    if not reference.strip():
+        errors["reference"] = _("Give the decision's reference.")
+    measures = fine is not None or reminder or injunction.strip() or published
+    if no_sanction and measures:
+        errors["no_sanction"] = _("A decision of no sanction orders no measure.")
+    elif not no_sanction and not measures:
+        errors["no_sanction"] = _("Choose at least one measure, or record that no sanction is decided.")
+    if penalty_per_day is not None and not injunction.strip():
+        errors["penalty_per_day"] = _("A periodic penalty goes with an injunction.")
+    if any(f.assessment.party_id != party.pk for f in findings):
+        errors["findings"] = _("The infringements must be those of this party.")
+    if fine is not None and not findings:
+        errors["findings"] = _("A fine rests on the infringements found.")
+    turnover = GroupTurnover.objects.filter(
+        organisation_id=party.organisation_id, financial_year=decided_on.year - 1
+    ).first()
+    ceiling = fines.fine_ceiling(
+        [
+            fines.Infringement(f.assessment.obligation.reference, f.assessment.obligation.fine_tier, f.processing)
+            for f in findings
+        ],
+        turnover.amount if turnover else None,
+    )
+    try:
+        fines.check_sanction(
+            procedure=procedure, fine=fine, ceiling=ceiling, penalty_per_day=penalty_per_day, published=published
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+    decision = SanctionDecision(
+        case=case,
+        party=party,
+        procedure=procedure,
+        deciding_body=deciding_body,
+        reference=reference.strip(),
+        decided_on=decided_on,
+        no_sanction=no_sanction,
+        fine=fine,
+        reminder=reminder,
+        injunction=injunction.strip(),
+        penalty_per_day=penalty_per_day,
+        published=published,
+        turnover=turnover,
+        ceiling=ceiling.amount if findings else None,
+        ceiling_explanation="\n".join(ceiling.lines) if findings else "",
+        recorded_by=actor,
+    )
+    decision._change_reason = "sanction_decide"
+    decision.save()
+    decision.findings.set(findings)
+    case_services.case_transition(
+        actor=actor,
+        case=case,
+        to_status=CaseStatus.DECIDED_NO_SANCTION if no_sanction else CaseStatus.DECIDED_SANCTION,
+        reason=_("Decision %(reference)s") % {"reference": decision.reference},
+        deciding_body=deciding_body,
+        decision_reference=decision.reference,
+        service=True,
+        ip=ip,
+    )
+    _audit(
+        AuditAction.SANCTION_DECIDED,
+        actor=actor,
+        case_id=case.pk,
+        obj=decision,
+        summary=_("Decision %(reference)s on %(organisation)s")
+        % {
+            "reference": decision.reference,
+            "organisation": party.organisation,
+        },
+        ip=ip,
+        procedure=procedure,
+        fine=str(fine) if fine is not None else None,
+        ceiling=str(decision.ceiling) if decision.ceiling is not None else None,
+        published=published,
+    )
+    return decision

@@ -9,7 +9,12 @@ from . import selectors
 
 def outcomes_context(case, request) -> dict:
     parties, rows = selectors.outcome_grid(case)
-    return {"parties": parties, "rows": rows, "notices": list(selectors.case_formal_notices(case))}
+    return {
+        "parties": parties,
+        "rows": rows,
+        "notices": list(selectors.case_formal_notices(case)),
+        "decisions": list(selectors.case_decisions(case)),
+    }
 
 
 def register() -> None:

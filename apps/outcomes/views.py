@@ -15,8 +15,17 @@ from apps.core.forms import add_service_errors
 
 from . import selectors, services
 from .choices import DocumentKind
-from .forms import AssessmentForm, DeliveryForm, FormalNoticeForm, MeasureCheckForm, MeasureFormSet, ReceiptForm
-from .models import FormalNotice, Obligation
+from .forms import (
+    AssessmentForm,
+    DeliveryForm,
+    FormalNoticeForm,
+    MeasureCheckForm,
+    MeasureFormSet,
+    ReceiptForm,
+    SanctionDecisionForm,
+    TurnoverForm,
+)
+from .models import FormalNotice, Obligation, SanctionDecision
 
 
 class AssessmentView(RoleRequiredMixin, FormView):
@@ -140,58 +149,63 @@ class FormalNoticeCreateView(CaseOutcomeMixin, TemplateView):
         return self.render_to_response(context, status=status)
 
 
-class FormalNoticeView(CaseOutcomeMixin, TemplateView):
-    """A formal notice: its findings and measures, its deliveries, and (for the case team) the forms
-    to record a delivery, its receipt and each measure's compliance."""
+class DeliveredDocumentView(CaseOutcomeMixin, TemplateView):
+    """A formally delivered document's page: its deliveries, and (for the case team) the forms to
+    record a sending and its receipt. Subclasses add their own actions."""
 
-    template_name = "outcomes/notice_detail.html"
     case_perm = case_permissions.VIEW
+    document_kind = ""
 
-    def get_notice(self, case):
-        return get_object_or_404(
-            FormalNotice.objects.select_related("party__organisation"), case=case, pk=self.kwargs["notice_pk"]
-        )
+    def get_document(self, case):
+        raise NotImplementedError
+
+    def document_context(self, case, document) -> dict:
+        return {}
 
     def get_context_data(self, **kwargs):
         case = self.get_case()
-        notice = self.get_notice(case)
+        document = self.get_document(case)
         can_change = case_permissions.can_change(self.request.user, case)
-        deliveries = selectors.notice_deliveries(notice)
         context = {
             "case": case,
-            "notice": notice,
-            "findings": notice.findings.select_related("assessment__obligation"),
-            "measures": notice.measures.select_related("obligation"),
-            "deliveries": deliveries,
+            "document": document,
+            "deliveries": selectors.document_deliveries(self.document_kind, document),
             "can_change": can_change,
+            **self.document_context(case, document),
         }
         if can_change:
             context["delivery_form"] = kwargs.pop("delivery_form", None) or DeliveryForm(case=case)
             context["receipt_form"] = kwargs.pop("receipt_form", None) or ReceiptForm(case=case)
-            context["check_form"] = kwargs.pop("check_form", None) or MeasureCheckForm()
         return super().get_context_data(**context, **kwargs)
 
-    def post(self, request, pk, notice_pk):
+    def action(self, name, case, document):
+        """(form, context key, service call) for a posted action, or None."""
+        request, ip = self.request, client_ip(self.request)
+        if name == "delivery":
+            return (
+                DeliveryForm(request.POST, case=case),
+                "delivery_form",
+                lambda data: services.delivery_record(
+                    actor=request.user, document_kind=self.document_kind, document_id=document.pk, ip=ip, **data
+                ),
+            )
+        if name == "receipt":
+            deliveries = selectors.document_deliveries(self.document_kind, document)
+            delivery = get_object_or_404(deliveries, pk=request.POST.get("delivery"))
+            return (
+                ReceiptForm(request.POST, case=case),
+                "receipt_form",
+                lambda data: services.delivery_receipt_record(actor=request.user, delivery=delivery, ip=ip, **data),
+            )
+        return None
+
+    def post(self, request, pk, **kwargs):
         case = self.get_case(case_permissions.CHANGE)
-        notice = self.get_notice(case)
-        action, ip = request.POST.get("action"), client_ip(request)
-        if action == "delivery":
-            form, key = DeliveryForm(request.POST, case=case), "delivery_form"
-            call = lambda data: services.delivery_record(  # noqa: E731
-                actor=request.user, document_kind=DocumentKind.FORMAL_NOTICE, document_id=notice.pk, ip=ip, **data
-            )
-        elif action == "receipt":
-            delivery = get_object_or_404(selectors.notice_deliveries(notice), pk=request.POST.get("delivery"))
-            form, key = ReceiptForm(request.POST, case=case), "receipt_form"
-            call = lambda data: services.delivery_receipt_record(  # noqa: E731
-                actor=request.user, delivery=delivery, ip=ip, **data
-            )
-        elif action == "check":
-            measure = get_object_or_404(notice.measures.all(), pk=request.POST.get("measure"))
-            form, key = MeasureCheckForm(request.POST), "check_form"
-            call = lambda data: services.measure_check(actor=request.user, measure=measure, ip=ip, **data)  # noqa: E731
-        else:
+        document = self.get_document(case)
+        found = self.action(request.POST.get("action"), case, document)
+        if found is None:
             return HttpResponseBadRequest(_("Unknown action."), content_type="text/plain; charset=utf-8")
+        form, key, call = found
         if form.is_valid():
             try:
                 call(form.cleaned_data)
@@ -199,5 +213,122 @@ class FormalNoticeView(CaseOutcomeMixin, TemplateView):
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("Recorded."))
-                return redirect("outcomes:notice", pk=case.pk, notice_pk=notice.pk)
+                return redirect(request.path)
         return self.render_to_response(self.get_context_data(**{key: form}), status=400)
+
+
+class FormalNoticeView(DeliveredDocumentView):
+    """A formal notice: its findings and measures, its deliveries, and each measure's compliance."""
+
+    template_name = "outcomes/notice_detail.html"
+    document_kind = DocumentKind.FORMAL_NOTICE
+
+    def get_document(self, case):
+        return get_object_or_404(
+            FormalNotice.objects.select_related("party__organisation"), case=case, pk=self.kwargs["notice_pk"]
+        )
+
+    def document_context(self, case, notice) -> dict:
+        return {
+            "notice": notice,
+            "findings": notice.findings.select_related("assessment__obligation"),
+            "measures": notice.measures.select_related("obligation"),
+        }
+
+    def action(self, name, case, notice):
+        if name == "check":
+            measure = get_object_or_404(notice.measures.all(), pk=self.request.POST.get("measure"))
+            return (
+                MeasureCheckForm(self.request.POST),
+                "check_form",
+                lambda data: services.measure_check(
+                    actor=self.request.user, measure=measure, ip=client_ip(self.request), **data
+                ),
+            )
+        return super().action(name, case, notice)
+
+
+class TurnoverView(CaseOutcomeMixin, TemplateView):
+    """Record a party's group worldwide turnover for a financial year (the base of the fine ceiling)."""
+
+    template_name = "outcomes/simple_form.html"
+
+    def get(self, request, pk):
+        return self._render(TurnoverForm(case=self.get_case()))
+
+    def post(self, request, pk):
+        form = TurnoverForm(request.POST, case=self.get_case())
+        if form.is_valid():
+            try:
+                services.group_turnover_record(actor=request.user, ip=client_ip(request), **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Turnover recorded."))
+                return redirect(reverse("cases:tab", args=[pk, "outcomes"]))
+        return self._render(form, status=400)
+
+    def _render(self, form, status=200):
+        context = self.get_context_data(
+            case=self.get_case(),
+            form=form,
+            title=_("Group worldwide turnover"),
+            intro=_(
+                "The fine ceiling uses the group's worldwide turnover of the financial year before the decision "
+                "(GDPR Art. 83; CJEU C-383/23). Give its source."
+            ),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class SanctionDecisionCreateView(CaseOutcomeMixin, TemplateView):
+    """The decision closing a sanction procedure; a fine over its ceiling is refused with the figures."""
+
+    template_name = "outcomes/simple_form.html"
+
+    def get(self, request, pk):
+        return self._render(SanctionDecisionForm(case=self.get_case()))
+
+    def post(self, request, pk):
+        form = SanctionDecisionForm(request.POST, case=self.get_case())
+        if form.is_valid():
+            try:
+                decision = services.sanction_decide(actor=request.user, ip=client_ip(request), **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Decision recorded. Record its delivery when it is notified."))
+                return redirect("outcomes:decision", pk=pk, decision_pk=decision.pk)
+        return self._render(form, status=400)
+
+    def _render(self, form, status=200):
+        context = self.get_context_data(
+            case=self.get_case(),
+            form=form,
+            title=_("Sanction decision"),
+            intro=_(
+                "Taken by the restricted committee (its president alone in the simplified procedure). The fine "
+                "ceiling is computed from the infringements' tiers and the group's turnover; the simplified "
+                "procedure is limited to EUR 20,000, a periodic penalty of EUR 100 a day, and no publication."
+            ),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class SanctionDecisionView(DeliveredDocumentView):
+    template_name = "outcomes/decision_detail.html"
+    document_kind = DocumentKind.DECISION
+
+    def get_document(self, case):
+        return get_object_or_404(
+            SanctionDecision.objects.select_related("party__organisation", "turnover"),
+            case=case,
+            pk=self.kwargs["decision_pk"],
+        )
+
+    def document_context(self, case, decision) -> dict:
+        return {
+            "decision": decision,
+            "findings": decision.findings.select_related("assessment__obligation"),
+            "ceiling_lines": decision.ceiling_explanation.splitlines(),
+        }
