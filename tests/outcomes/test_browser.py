@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from apps.cases import services as case_services
 from apps.cases.models import Case
 from apps.evidence import services as evidence_services
+from apps.outcomes import services as outcome_services
 from apps.outcomes.models import FormalNotice, Obligation
 from tests.support import make_organisation, make_staff, valid_siren
 
@@ -91,3 +92,49 @@ def test_assess_issue_a_notice_deliver_it_and_check_compliance(browser_page, log
     assert "non respectée" in page.inner_text("#notice-status").lower()
     assert FormalNotice.objects.get().status == "not_complied"
     assert Case.objects.get(pk=case.pk).status == "formal_notice"  # a sanction procedure comes next, not closure
+
+
+def test_a_simplified_procedure_refuses_a_fine_over_20000_euros(browser_page, login):
+    ines = make_staff("ines@cnil.test", roles=("investigator",), full_name="Inès Leroy")
+    case = case_services.case_open(actor=ines, origin="ex_officio", legal_regime="gdpr", title="Simplifiée")
+    case_services.case_transition(actor=ines, case=case, to_status="investigating", reason="Contrôle")
+    insurer = make_organisation("Mutuelle Démo", valid_siren(5))
+    party = case_services.party_add(actor=ines, case=case, organisation=insurer, role="controller", processing="tp")
+    outcome_services.assessment_record(
+        actor=ines,
+        party=party,
+        obligation=Obligation.objects.get(code="gdpr-32"),
+        status="infringement",
+        finding={"facts": "Mots de passe en clair"},
+    )
+    case_services.case_transition(
+        actor=ines,
+        case=case,
+        to_status="sanction_simplified",
+        reason="Saisine",
+        deciding_body="president",
+        decision_reference="R",
+    )
+    page = login(ines)
+
+    browser_page.goto(f"/cases/{case.pk}/tab/outcomes/")
+    browser_page.check_accessibility()
+    page.click("#new-decision")
+    page.wait_for_url("**/outcomes/decisions/new/")
+    browser_page.check_accessibility()
+    page.select_option("select[name=party]", str(party.pk))
+    page.check("input[name=findings]", force=True)
+    page.select_option("select[name=deciding_body]", "restricted_committee_president")
+    page.fill("input[name=reference]", "SIMP-2025-04")
+    page.fill("input[name=decided_on]", "2025-04-01")
+    page.fill("input[name=fine]", "25000")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+    browser_page.check_accessibility()
+    assert "plafonne l’amende à 20\u202f000 €" in page.inner_text("main")
+    page.fill("input[name=fine]", "15000")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/outcomes/decisions/*/")
+    browser_page.check_accessibility()
+    assert "Amende : 15\xa0000,00 €" in page.inner_text("#decision-summary")
+    assert Case.objects.get(pk=case.pk).status == "decided_sanction"
