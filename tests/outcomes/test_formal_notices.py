@@ -62,6 +62,19 @@ def issue(agent, party, finding, security, **overrides):
     return services.formal_notice_issue(**(values | overrides))
 
 
+def deliver(agent, notice, proof, *, means):
+    """Sent on SENT, received on RECEIVED with its proof."""
+    return services.delivery_record(
+        actor=agent,
+        document_kind="formal_notice",
+        document_id=notice.pk,
+        means=means,
+        sent_at=SENT,
+        received_at=RECEIVED,
+        proof=proof,
+    )
+
+
 def test_refusals_with_the_rule(agent, setting):
     case, party, finding, security, _proof = setting
     cases = [
@@ -126,15 +139,7 @@ def test_urgent_notice_runs_24_hours(agent, setting):
     _case, party, finding, security, proof = setting
     notice = issue(agent, party, finding, security, urgent=True, period_days=3)
     assert notice.period_days is None
-    services.delivery_record(
-        actor=agent,
-        document_kind="formal_notice",
-        document_id=notice.pk,
-        means="bailiff",
-        sent_at=SENT,
-        received_at=RECEIVED,
-        proof=proof,
-    )
+    deliver(agent, notice, proof, means="bailiff")
     deadline = Deadline.objects.get(kind="formal_notice_compliance_urgent")
     assert deadline.due_at == RECEIVED + timedelta(hours=24)
 
@@ -142,15 +147,7 @@ def test_urgent_notice_runs_24_hours(agent, setting):
 def test_compliance_all_met_allows_closure(agent, setting):
     case, party, finding, security, proof = setting
     notice = issue(agent, party, finding, security)
-    services.delivery_record(
-        actor=agent,
-        document_kind="formal_notice",
-        document_id=notice.pk,
-        means="qualified_erm",
-        sent_at=SENT,
-        received_at=RECEIVED,
-        proof=proof,
-    )
+    deliver(agent, notice, proof, means="qualified_erm")
     first, second = Measure.objects.filter(notice=notice)
     services.measure_check(actor=agent, measure=first, met=True, note="MFA déployée")
     assert FormalNotice.objects.get().status == "running"
@@ -175,15 +172,7 @@ def test_compliance_all_met_allows_closure(agent, setting):
 def test_a_measure_not_met_leads_to_sanction_not_closure(agent, setting):
     case, party, finding, security, proof = setting
     notice = issue(agent, party, finding, security)
-    services.delivery_record(
-        actor=agent,
-        document_kind="formal_notice",
-        document_id=notice.pk,
-        means="bailiff",
-        sent_at=SENT,
-        received_at=RECEIVED,
-        proof=proof,
-    )
+    deliver(agent, notice, proof, means="bailiff")
     first, second = Measure.objects.filter(notice=notice)
     services.measure_check(actor=agent, measure=first, met=True)
     services.measure_check(actor=agent, measure=second, met=False, note="Journalisation absente")
