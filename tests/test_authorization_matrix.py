@@ -12,6 +12,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -29,8 +30,10 @@ from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.organisations import services as organisation_services
+from apps.outcomes import appeals, sanctions
 from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
+from tests.outcomes.support import procedure_ready
 from tests.support import log_in_verified, make_staff
 
 ACTORS = ("anonymous", "no_role", *Role.values)
@@ -90,6 +93,11 @@ DECLARED: dict[str, Expect] = {
     "outcomes:turnover": TEAM_ONLY,
     "outcomes:decision_create": TEAM_ONLY,
     "outcomes:decision": CASE_READERS,
+    "outcomes:procedure_create": TEAM_ONLY,
+    "outcomes:procedure": CASE_READERS,
+    "outcomes:report": CASE_READERS,
+    "outcomes:hearing": CASE_READERS,
+    "outcomes:liquidation": CASE_READERS,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -236,22 +244,17 @@ def samples(actor_clients):
         decided_on=timezone.localdate(),
         period_days=10,
     )
-    case_services.case_transition(
-        actor=investigator,
-        case=case,
-        to_status="sanction_ordinary",
-        reason="Mise en demeure non respectée",
-        deciding_body="president",
-        decision_reference="R-1",
-    )
-    decision = outcome_services.sanction_decide(
+    procedure = procedure_ready(investigator, party, evidence)
+    decision = sanctions.sanction_decide(
         actor=investigator,
         party=party,
         deciding_body="restricted_committee",
         reference="SAN-1",
         decided_on=timezone.localdate(),
-        no_sanction=True,
+        injunction="Déployer la MFA",
+        penalty_per_day=Decimal("100"),
     )
+    liquidation = appeals.liquidation_open(actor=investigator, decision=decision, reference="LIQ-1", days_late=3)
     campaign = breach_services.campaign_record(
         actor=investigator, case=case, controller=organisation, decision="required"
     )
@@ -278,6 +281,10 @@ def samples(actor_clients):
             "obligation_pk": security.pk,
             "notice_pk": notice.pk,
             "decision_pk": decision.pk,
+            "procedure_pk": procedure.pk,
+            "report_pk": procedure.reports.get().pk,
+            "hearing_pk": procedure.hearings.get().pk,
+            "liquidation_pk": liquidation.pk,
         },
         "organisations": {"pk": organisation.pk},
     }

@@ -60,3 +60,7 @@ class AuditAction(models.TextChoices):
     MEASURE_CHECKED = "measure_checked", _("Measure checked")
     TURNOVER_RECORDED = "turnover_recorded", _("Group turnover recorded")
     SANCTION_DECIDED = "sanction_decided", _("Sanction decision recorded")
+    SANCTION_PROCEDURE = "sanction_procedure", _("Sanction procedure step recorded")
+    APPEAL_RECORDED = "appeal_recorded", _("Appeal recorded")
+    PENALTY_LIQUIDATED = "penalty_liquidated", _("Periodic penalty liquidation recorded")
+    PUBLICATION_RECORDED = "publication_recorded", _("Publication recorded")

@@ -37,31 +37,35 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.INVESTIGATING, S.WARNING, bodies=PRESIDENT),
     # A formal notice carries facts, measures and a deadline: issued by the outcomes service.
     Transition(S.INVESTIGATING, S.FORMAL_NOTICE, service_only=True, bodies=PRESIDENT),
-    # A sanction does not require a prior formal notice: the President appoints a rapporteur.
-    Transition(S.INVESTIGATING, S.SANCTION_ORDINARY, bodies=PRESIDENT),
-    Transition(S.INVESTIGATING, S.SANCTION_SIMPLIFIED, bodies=PRESIDENT),
-    Transition(S.INVESTIGATING, S.SANCTION_URGENCY, bodies=PRESIDENT),
+    # A sanction does not require a prior formal notice: the President appoints a rapporteur
+    # (the outcomes service records the procedure with its rapporteur).
+    Transition(S.INVESTIGATING, S.SANCTION_ORDINARY, service_only=True, bodies=PRESIDENT),
+    Transition(S.INVESTIGATING, S.SANCTION_SIMPLIFIED, service_only=True, bodies=PRESIDENT),
+    Transition(S.INVESTIGATING, S.SANCTION_URGENCY, service_only=True, bodies=PRESIDENT),
     Transition(S.REMINDER, S.CLOSED),
     Transition(S.WARNING, S.CLOSED),
     # Compliance is checked at the deadline: closed, or escalated to a sanction.
     Transition(S.FORMAL_NOTICE, S.NOTICE_COMPLIED, service_only=True),
-    Transition(S.FORMAL_NOTICE, S.SANCTION_ORDINARY, bodies=PRESIDENT),
-    Transition(S.FORMAL_NOTICE, S.SANCTION_SIMPLIFIED, bodies=PRESIDENT),
-    Transition(S.FORMAL_NOTICE, S.SANCTION_URGENCY, bodies=PRESIDENT),
+    Transition(S.FORMAL_NOTICE, S.SANCTION_ORDINARY, service_only=True, bodies=PRESIDENT),
+    Transition(S.FORMAL_NOTICE, S.SANCTION_SIMPLIFIED, service_only=True, bodies=PRESIDENT),
+    Transition(S.FORMAL_NOTICE, S.SANCTION_URGENCY, service_only=True, bodies=PRESIDENT),
     Transition(S.NOTICE_COMPLIED, S.CLOSED, bodies=PRESIDENT),
     # The simplified procedure can be switched to the ordinary one at any time.
-    Transition(S.SANCTION_SIMPLIFIED, S.SANCTION_ORDINARY, bodies=(B.RESTRICTED_COMMITTEE_PRESIDENT,)),
+    Transition(
+        S.SANCTION_SIMPLIFIED, S.SANCTION_ORDINARY, service_only=True, bodies=(B.RESTRICTED_COMMITTEE_PRESIDENT,)
+    ),
     # Decisions on a sanction are recorded by the outcomes service (fine, injunction...).
     *(
         Transition(source, target, service_only=True, bodies=COMMITTEE)
         for source in (S.SANCTION_ORDINARY, S.SANCTION_SIMPLIFIED, S.SANCTION_URGENCY)
         for target in (S.DECIDED_SANCTION, S.DECIDED_NO_SANCTION)
     ),
-    Transition(S.DECIDED_SANCTION, S.APPEAL),
-    Transition(S.DECIDED_NO_SANCTION, S.APPEAL),
+    # An appeal and its ruling are recorded by the outcomes service.
+    Transition(S.DECIDED_SANCTION, S.APPEAL, service_only=True),
+    Transition(S.DECIDED_NO_SANCTION, S.APPEAL, service_only=True),
     Transition(S.DECIDED_SANCTION, S.CLOSED),
     Transition(S.DECIDED_NO_SANCTION, S.CLOSED),
-    Transition(S.APPEAL, S.CLOSED, bodies=(B.CONSEIL_ETAT,)),
+    Transition(S.APPEAL, S.CLOSED, service_only=True, bodies=(B.CONSEIL_ETAT,)),
     # Reopening a closed case (new facts) is the President's decision.
     Transition(S.CLOSED, S.INVESTIGATING, bodies=PRESIDENT),
 )

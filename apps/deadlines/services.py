@@ -155,6 +155,25 @@ def deadline_meet(*, actor, deadline: Deadline, met_at: datetime | None = None, 
 
 
 @transaction.atomic
+def deadline_cancel(*, actor, deadline: Deadline, reason: str, ip: str | None = None) -> Deadline:
+    """Cancel a pending deadline whose start event no longer holds (a hearing moved, a reply no longer due)."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.status not in (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.MISSED):
+        raise ValidationError(_("This deadline is already closed."))
+    deadline.status = DeadlineStatus.CANCELLED
+    deadline._change_reason = reason
+    deadline.save(update_fields=["status"])
+    _audit(
+        AuditAction.DEADLINE_CANCELLED,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” cancelled: %(reason)s") % {"title": deadline.title, "reason": reason},
+        ip=ip,
+    )
+    return deadline
+
+
+@transaction.atomic
 def deadline_mark_missed(*, actor=None, deadline: Deadline, ip: str | None = None) -> Deadline:
     """Record that a pending deadline passed its due date unmet (the reminder task: ``actor=None``, the system).
 

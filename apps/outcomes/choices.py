@@ -110,3 +110,31 @@ class Procedure(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary procedure")
     URGENCY = "urgency", _("Urgency procedure")
     SIMPLIFIED = "simplified", _("Simplified procedure")
+
+
+class ProcedureStep(models.TextChoices):
+    """Where a sanction procedure stands (DOMAIN.md "Sanction, ordinary procedure")."""
+
+    OPEN = "open", _("Rapporteur appointed")
+    REPORT = "report", _("Report delivered: written observations")
+    CLOSED = "closed", _("Investigation closed by the rapporteur")
+    DECIDED = "decided", _("Decided")
+
+
+class ObservationAuthor(models.TextChoices):
+    ORGANISATION = "organisation", _("Organisation's observations")
+    RAPPORTEUR = "rapporteur", _("Rapporteur's reply")
+
+
+class SuspensionOutcome(models.TextChoices):
+    NOT_REQUESTED = "not_requested", _("No suspension requested")
+    PENDING = "pending", _("Suspension requested, pending")
+    GRANTED = "granted", _("Suspension ordered by the urgency judge")
+    REJECTED = "rejected", _("Suspension refused")
+
+
+class AppealOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending before the Conseil d'État")
+    CONFIRMED = "confirmed", _("Decision confirmed")
+    ANNULLED = "annulled", _("Decision annulled")
+    REDUCED = "reduced", _("Fine reduced")

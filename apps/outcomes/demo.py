@@ -11,7 +11,7 @@ from apps.deadlines.models import Deadline
 from apps.evidence import services as evidence_services
 from apps.evidence.models import Evidence
 
-from . import services
+from . import deliveries, services
 from .models import Assessment, FormalNotice, Obligation
 
 
@@ -111,7 +111,7 @@ def _seed_formal_notices(incident, obligations) -> int:
             title="Accusé de réception de la mise en demeure",
             source="public",
         )
-        services.delivery_record(
+        deliveries.delivery_record(
             actor=actor,
             document_kind="formal_notice",
             document_id=notice.pk,

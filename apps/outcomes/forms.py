@@ -6,6 +6,7 @@ from apps.evidence.models import Evidence
 from apps.organisations.models import Organisation
 
 from .choices import (
+    AppealOutcome,
     AssessmentStatus,
     Cooperation,
     DataCategory,
@@ -13,6 +14,9 @@ from .choices import (
     EarlierMeasures,
     HowLearned,
     Intent,
+    ObservationAuthor,
+    Procedure,
+    SuspensionOutcome,
     Weight,
 )
 from .models import Finding, Obligation
@@ -199,6 +203,10 @@ class SanctionDecisionForm(forms.Form):
         label=_("Periodic penalty per day of delay (EUR)"), min_value=0, max_digits=10, decimal_places=2, required=False
     )
     published = forms.BooleanField(label=_("Publication"), required=False)
+    limitation = forms.CharField(
+        label=_("Temporary limitation of processing (urgency procedure)"), widget=TEXT, required=False
+    )
+    limitation_until = forms.DateField(label=_("Limitation until (3 months at most)"), required=False, widget=DATE)
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,3 +214,115 @@ class SanctionDecisionForm(forms.Form):
         self.fields["findings"].queryset = Finding.objects.filter(assessment__party__case=case).select_related(
             "assessment__party__organisation", "assessment__obligation"
         )
+
+
+# --- Sanction procedure ----------------------------------------------------------------------------
+
+
+def _case_evidence(case):
+    return Evidence.objects.filter(case=case).order_by("title", "id")
+
+
+class SanctionProcedureForm(forms.Form):
+    party = forms.ModelChoiceField(label=_("Party"), queryset=None)
+    procedure = forms.ChoiceField(label=_("Procedure"), choices=Procedure.choices)
+    referral_reference = forms.CharField(label=_("President's referral decision"), max_length=100)
+    opened_on = forms.DateField(label=_("Decided on"), widget=DATE)
+    rapporteur = forms.CharField(
+        label=_("Rapporteur"),
+        max_length=200,
+        help_text=_("A member of the CNIL's college; a CNIL agent in the simplified procedure."),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = case.parties.select_related("organisation")
+
+
+class SanctionReportForm(forms.Form):
+    reference = forms.CharField(label=_("Report reference"), max_length=100)
+    dated_on = forms.DateField(label=_("Dated"), widget=DATE)
+    proposed_measures = forms.CharField(label=_("Measures proposed"), widget=TEXT, required=False)
+    document = forms.ModelChoiceField(label=_("Report (evidence)"), queryset=None, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = _case_evidence(case)
+
+
+class ObservationForm(forms.Form):
+    author = forms.ChoiceField(label=_("From"), choices=ObservationAuthor.choices)
+    received_at = forms.DateTimeField(label=_("Received at"), widget=DATETIME)
+    summary = forms.CharField(label=_("Summary"), widget=TEXT, required=False)
+    document = forms.ModelChoiceField(label=_("Document (evidence)"), queryset=None, required=False)
+    declined = forms.BooleanField(label=_("The organisation declines to answer further"), required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = _case_evidence(case)
+
+
+class InvestigationCloseForm(forms.Form):
+    closed_on = forms.DateField(label=_("Investigation closed on"), widget=DATE)
+
+
+class HearingForm(forms.Form):
+    scheduled_at = forms.DateTimeField(label=_("Hearing on"), widget=DATETIME)
+    public = forms.BooleanField(label=_("Public hearing"), required=False, initial=True)
+    commissioner_present = forms.BooleanField(label=_("Government commissioner present"), required=False, initial=True)
+
+
+class SwitchForm(forms.Form):
+    reference = forms.CharField(label=_("Decision of the restricted committee's president"), max_length=100)
+    switched_on = forms.DateField(label=_("Decided on"), widget=DATE)
+
+
+class EmptyForm(forms.Form):
+    """An action without fields (a request recorded, a confirmation)."""
+
+
+class AppealForm(forms.Form):
+    reference = forms.CharField(label=_("Conseil d'État case number"), max_length=100)
+    lodged_on = forms.DateField(label=_("Lodged on"), widget=DATE)
+    suspension_requested = forms.BooleanField(label=_("Suspension requested (urgency judge)"), required=False)
+
+
+class SuspensionForm(forms.Form):
+    suspension = forms.ChoiceField(
+        label=_("Urgency judge's ruling"),
+        choices=[
+            (SuspensionOutcome.GRANTED, SuspensionOutcome.GRANTED.label),
+            (SuspensionOutcome.REJECTED, SuspensionOutcome.REJECTED.label),
+        ],
+    )
+
+
+class AppealOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Ruling"),
+        choices=[(c, label) for c, label in AppealOutcome.choices if c != AppealOutcome.PENDING],
+    )
+    outcome_on = forms.DateField(label=_("Ruled on"), widget=DATE)
+    outcome_reference = forms.CharField(label=_("Ruling reference"), max_length=100)
+    reduced_fine = forms.DecimalField(
+        label=_("Fine as reduced (EUR)"), min_value=0, max_digits=16, decimal_places=2, required=False
+    )
+
+
+class LiquidationForm(forms.Form):
+    reference = forms.CharField(label=_("Liquidation notice reference"), max_length=100)
+    days_late = forms.IntegerField(label=_("Days of delay"), min_value=1)
+
+
+class LiquidationObservationsForm(forms.Form):
+    received_at = forms.DateTimeField(label=_("Observations received at"), widget=DATETIME)
+
+
+class LiquidationDecisionForm(forms.Form):
+    amount_due = forms.DecimalField(label=_("Amount due (EUR)"), min_value=0, max_digits=16, decimal_places=2)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DATE)
+    decision_reference = forms.CharField(label=_("Liquidation decision"), max_length=100)
+
+
+class PublicationForm(forms.Form):
+    published_on = forms.DateField(label=_("Closure published on"), widget=DATE)

@@ -8,10 +8,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from apps.cases.choices import DecidingBody
 from apps.cases.models import Party
 from apps.evidence.models import Evidence
 
 from .choices import (
+    AppealOutcome,
     AssessmentStatus,
     Cooperation,
     DeliveryMeans,
@@ -22,7 +24,10 @@ from .choices import (
     Intent,
     MeasureStatus,
     NoticeStatus,
+    ObservationAuthor,
     Procedure,
+    ProcedureStep,
+    SuspensionOutcome,
     Weight,
 )
 
@@ -164,6 +169,7 @@ class FormalNotice(models.Model):
     public = models.BooleanField(_("made public"), default=False)
     bureau_decision_reference = models.CharField(_("Bureau's decision on publicity"), max_length=100, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
+    closure_published_on = models.DateField(_("closure published on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -281,7 +287,7 @@ class SanctionDecision(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="sanction_decisions")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party"))
     procedure = models.CharField(_("procedure"), max_length=12, choices=Procedure.choices)
-    deciding_body = models.CharField(_("deciding body"), max_length=40)
+    deciding_body = models.CharField(_("deciding body"), max_length=40, choices=DecidingBody.choices)
     reference = models.CharField(_("decision reference"), max_length=100)
     decided_on = models.DateField(_("decided on"))
     findings = models.ManyToManyField(Finding, related_name="+", verbose_name=_("infringements"))
@@ -293,6 +299,8 @@ class SanctionDecision(models.Model):
         _("periodic penalty per day of delay (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     published = models.BooleanField(_("publication"), default=False)
+    limitation = models.TextField(_("temporary limitation of processing"), blank=True)
+    limitation_until = models.DateField(_("limitation until"), null=True, blank=True)
     turnover = models.ForeignKey(GroupTurnover, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     ceiling = models.DecimalField(_("ceiling"), max_digits=16, decimal_places=2, null=True, blank=True)
     ceiling_explanation = models.TextField(_("how the ceiling was computed"), blank=True)
@@ -308,3 +316,174 @@ class SanctionDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.party}"
+
+
+class SanctionProcedure(models.Model):
+    """A sanction procedure against a party: opened by the President, who appoints the rapporteur.
+
+    Ordinary, urgency or simplified; a simplified procedure can become ordinary at any time, keeping
+    what was done (the procedure's history keeps the switch).
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="sanction_procedures")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party"))
+    procedure = models.CharField(_("procedure"), max_length=12, choices=Procedure.choices)
+    step = models.CharField(_("step"), max_length=10, choices=ProcedureStep.choices, default=ProcedureStep.OPEN)
+    referral_reference = models.CharField(_("President's referral decision"), max_length=100)
+    opened_on = models.DateField(_("opened on"))
+    rapporteur = models.CharField(_("rapporteur"), max_length=200)
+    hearing_requested = models.BooleanField(_("hearing requested by the organisation"), default=False)
+    investigation_closed_on = models.DateField(_("investigation closed on"), null=True, blank=True)
+    switched_on = models.DateField(_("switched to the ordinary procedure on"), null=True, blank=True)
+    switch_reference = models.CharField(_("decision to switch"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sanction procedure")
+        verbose_name_plural = _("sanction procedures")
+        ordering = ["-opened_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_procedure_display()} — {self.party}"
+
+    @property
+    def urgency(self) -> bool:
+        return self.procedure == Procedure.URGENCY
+
+
+class SanctionReport(models.Model):
+    """The rapporteur's report, delivered to the organisation: its receipt opens the observations period."""
+
+    procedure = models.ForeignKey(SanctionProcedure, on_delete=models.PROTECT, related_name="reports")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=100)
+    dated_on = models.DateField(_("dated"))
+    proposed_measures = models.TextField(_("measures proposed"), blank=True)
+    document = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("report")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sanction report")
+        verbose_name_plural = _("sanction reports")
+        ordering = ["dated_on", "id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Observation(models.Model):
+    """A round of the written procedure: the organisation's observations, or the rapporteur's reply."""
+
+    procedure = models.ForeignKey(SanctionProcedure, on_delete=models.PROTECT, related_name="observations")
+    author = models.CharField(_("from"), max_length=12, choices=ObservationAuthor.choices)
+    received_at = models.DateTimeField(_("received at"))
+    declined = models.BooleanField(_("the organisation declines to answer further"), default=False)
+    summary = models.TextField(_("summary"), blank=True)
+    document = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("document")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("observations")
+        verbose_name_plural = _("observations")
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_display()} ({self.received_at:%Y-%m-%d})"
+
+
+class Hearing(models.Model):
+    """The restricted committee's hearing: its convocation must be received at least 15 days ahead (8 in urgency)."""
+
+    procedure = models.ForeignKey(SanctionProcedure, on_delete=models.PROTECT, related_name="hearings")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField(_("hearing on"))
+    public = models.BooleanField(_("public hearing"), default=True)
+    commissioner_present = models.BooleanField(_("government commissioner present"), default=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+        ordering = ["scheduled_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.scheduled_at:%Y-%m-%d}"
+
+
+class Appeal(models.Model):
+    """An appeal to the Conseil d'État against a decision: any suspension request, and its outcome."""
+
+    decision = models.OneToOneField(SanctionDecision, on_delete=models.PROTECT, related_name="appeal")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    lodged_on = models.DateField(_("lodged on"))
+    reference = models.CharField(_("Conseil d'État case number"), max_length=100)
+    suspension = models.CharField(
+        _("suspension"), max_length=15, choices=SuspensionOutcome.choices, default=SuspensionOutcome.NOT_REQUESTED
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AppealOutcome.choices, default=AppealOutcome.PENDING
+    )
+    outcome_on = models.DateField(_("ruled on"), null=True, blank=True)
+    outcome_reference = models.CharField(_("ruling reference"), max_length=100, blank=True)
+    reduced_fine = models.DecimalField(
+        _("fine as reduced (EUR)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Liquidation(models.Model):
+    """The liquidation of a periodic penalty: a written procedure (15 days for observations) ending in an amount due."""
+
+    decision = models.ForeignKey(SanctionDecision, on_delete=models.PROTECT, related_name="liquidations")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=100)
+    days_late = models.PositiveIntegerField(_("days of delay"))
+    observations_received_at = models.DateTimeField(_("observations received at"), null=True, blank=True)
+    amount_due = models.DecimalField(_("amount due (EUR)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reference = models.CharField(_("liquidation decision"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("periodic penalty liquidation")
+        verbose_name_plural = _("periodic penalty liquidations")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def maximum(self):
+        return self.decision.penalty_per_day * self.days_late

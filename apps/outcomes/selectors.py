@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.cases.models import Case, Party
+from apps.deadlines.models import Deadline
 
-from .models import Assessment, Delivery, FormalNotice, Obligation, SanctionDecision
+from .models import (
+    Appeal,
+    Assessment,
+    Delivery,
+    FormalNotice,
+    Liquidation,
+    Obligation,
+    SanctionDecision,
+    SanctionProcedure,
+)
 
 
 @dataclass
@@ -44,3 +54,30 @@ def document_deliveries(kind: str, document):
 
 def case_decisions(case: Case):
     return SanctionDecision.objects.filter(case=case).select_related("party__organisation")
+
+
+def decision_appeal(decision: SanctionDecision):
+    return Appeal.objects.filter(decision=decision).first()
+
+
+def decision_liquidations(decision: SanctionDecision):
+    return Liquidation.objects.filter(decision=decision).order_by("id")
+
+
+def case_procedures(case: Case):
+    return SanctionProcedure.objects.filter(case=case).select_related("party__organisation")
+
+
+def procedure_page(procedure: SanctionProcedure) -> dict:
+    """The procedure's reports, rounds of observations and hearing."""
+    return {
+        "reports": list(procedure.reports.all()),
+        "observations": list(procedure.observations.select_related("document")),
+        "hearing": procedure.hearings.first(),
+        "deadlines": list(
+            Deadline.objects.filter(
+                object_type__in=["outcomes.sanctionprocedure", "outcomes.hearing"],
+                case_id=procedure.case_id,
+            ).order_by("due_at")
+        ),
+    }

@@ -19,25 +19,19 @@ from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
 from apps.evidence.models import Evidence
 
-from . import fines
 from .choices import (
     FINDING_STATUSES,
     DataCategory,
-    DeliveryMeans,
-    DocumentKind,
     MeasureStatus,
     NoticeStatus,
-    Procedure,
 )
 from .models import (
     Assessment,
-    Delivery,
     Finding,
     FormalNotice,
     GroupTurnover,
     Measure,
     Obligation,
-    SanctionDecision,
 )
 
 _NULLABLE = {"period_from", "period_to", "people_affected", "financial_benefit"}
@@ -172,7 +166,8 @@ def assessment_record(
 # --- Formal notices, their delivery and compliance ---------------------------------------------
 
 
-def _audit(action, *, actor, case_id: int, obj, summary: str, ip=None, **data) -> None:
+def outcome_audit(action, *, actor, case_id: int, obj, summary: str, ip=None, **data) -> None:
+    """An audit event on an outcome object of a case."""
     audit_record(
         actor=actor,
         action=action,
@@ -255,7 +250,7 @@ def formal_notice_issue(
         service=True,
         ip=ip,
     )
-    _audit(
+    outcome_audit(
         AuditAction.FORMAL_NOTICE_ISSUED,
         actor=actor,
         case_id=party.case_id,
@@ -271,123 +266,55 @@ def formal_notice_issue(
     return notice
 
 
-def _document(kind: str, document_id: int):
-    """The delivered document (formal notices for now; reports, convocations, decisions to come)."""
-    if kind == DocumentKind.FORMAL_NOTICE:
-        return FormalNotice.objects.select_related("party").filter(pk=document_id).first()
-    if kind == DocumentKind.DECISION:
-        return SanctionDecision.objects.select_related("party").filter(pk=document_id).first()
-    return None
+def notice_received(*, actor, document: FormalNotice, received_at, ip=None) -> None:
+    """The notice reached the party: its compliance period starts (24 hours when urgent)."""
+    notice = document
+    deadline_services.deadline_create(
+        actor=actor,
+        case=notice.case,
+        kind="formal_notice_compliance_urgent" if notice.urgent else "formal_notice_compliance",
+        amount=None if notice.urgent else notice.period_days,
+        started_at=received_at,
+        start_event=_("Formal notice %(reference)s received") % {"reference": notice.decision_reference},
+        object_type="outcomes.formalnotice",
+        object_id=str(notice.pk),
+        ip=ip,
+    )
+    notice.status = NoticeStatus.RUNNING
+    notice._change_reason = "received"
+    notice.save(update_fields=["status"])
 
 
 @transaction.atomic
-def delivery_record(
-    *,
-    actor,
-    document_kind: str,
-    document_id: int,
-    means: str,
-    sent_at,
-    received_at=None,
-    proof: Evidence | None = None,
-    ip: str | None = None,
-) -> Delivery:
-    """Record the sending of a legal document by a means that proves receipt (and the receipt, if known)."""
-    document = _document(document_kind, document_id)
-    if document is None:
-        raise ValidationError(_("Unknown document."))
-    if means not in DeliveryMeans.values:
-        raise ValidationError({"means": _("A formal delivery uses a means that proves the date of receipt.")})
-    if sent_at > timezone.now():
-        raise ValidationError({"sent_at": _("A document cannot be sent in the future.")})
-    delivery = Delivery(
-        case_id=document.case_id,
-        party=document.party,
-        document_kind=document_kind,
-        document_id=document.pk,
-        means=means,
-        sent_at=sent_at,
-        recorded_by=actor,
-    )
-    delivery._change_reason = "delivery_record"
-    delivery.save()
-    _audit(
-        AuditAction.DELIVERY_RECORDED,
-        actor=actor,
-        case_id=document.case_id,
-        obj=delivery,
-        summary=_("%(document)s sent by %(means)s")
-        % {"document": delivery.get_document_kind_display(), "means": delivery.get_means_display()},
-        ip=ip,
-        step="sent",
-    )
-    if received_at is not None:
-        delivery_receipt_record(actor=actor, delivery=delivery, received_at=received_at, proof=proof, ip=ip)
-    return delivery
-
-
-@transaction.atomic
-def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Evidence | None, ip=None) -> Delivery:
-    """Record when the addressee received the document, with the proof; start the deadlines it triggers."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    errors = {}
-    if delivery.received_at is not None:
-        raise ValidationError(_("The receipt of this delivery is already recorded."))
-    if received_at < delivery.sent_at:
-        errors["received_at"] = _("A document cannot be received before it was sent.")
-    elif received_at > timezone.now():
-        errors["received_at"] = _("A receipt cannot be in the future.")
-    if proof is None:
-        errors["proof"] = _("The receipt is proven by evidence (signed receipt, bailiff's report, e-mail proof).")
-    elif proof.case_id != delivery.case_id:
-        errors["proof"] = _("Only evidence of this case can prove the receipt.")
-    if errors:
-        raise ValidationError(errors)
-    delivery.received_at, delivery.proof = received_at, proof
-    delivery._change_reason = "delivery_receipt_record"
-    delivery.save(update_fields=["received_at", "proof"])
-    _audit(
-        AuditAction.DELIVERY_RECORDED,
-        actor=actor,
-        case_id=delivery.case_id,
-        obj=delivery,
-        summary=_("%(document)s received") % {"document": delivery.get_document_kind_display()},
-        ip=ip,
-        step="received",
-        received_at=received_at.isoformat(),
-    )
-    if delivery.document_kind == DocumentKind.FORMAL_NOTICE:
-        notice = FormalNotice.objects.select_for_update().get(pk=delivery.document_id)
-        deadline_services.deadline_create(
-            actor=actor,
-            case=notice.case,
-            kind="formal_notice_compliance_urgent" if notice.urgent else "formal_notice_compliance",
-            amount=None if notice.urgent else notice.period_days,
-            started_at=received_at,
-            start_event=_("Formal notice %(reference)s received") % {"reference": notice.decision_reference},
-            object_type="outcomes.formalnotice",
-            object_id=str(notice.pk),
-            ip=ip,
+def notice_closure_publish(*, actor, notice: FormalNotice, published_on, ip=None) -> FormalNotice:
+    """A public notice complied with: its closure is published too (DOMAIN.md "Outcomes")."""
+    notice = FormalNotice.objects.select_for_update().get(pk=notice.pk)
+    if not notice.public:
+        raise ValidationError(_("Only the closure of a public formal notice is published."))
+    if notice.status != NoticeStatus.COMPLIED:
+        raise ValidationError(_("The closure is published once every measure of the notice is met."))
+    if notice.closure_published_on is not None:
+        raise ValidationError(_("The closure of this notice is already published."))
+    if published_on < notice.published_on or published_on > timezone.localdate():
+        raise ValidationError(
+            {
+                "published_on": _("Between the notice's publication (%(date)s) and today.")
+                % {"date": notice.published_on}
+            }
         )
-        notice.status = NoticeStatus.RUNNING
-        notice._change_reason = "received"
-        notice.save(update_fields=["status"])
-    elif delivery.document_kind == DocumentKind.DECISION:
-        decision = SanctionDecision.objects.select_related("party__organisation").get(pk=delivery.document_id)
-        # Délai franc of 2 months, extended for distance (+2 months abroad; overseas France is not
-        # recorded on organisations yet, so a French organisation gets the metropolitan period).
-        abroad = decision.party.organisation.country != "FR"
-        deadline_services.deadline_create(
-            actor=actor,
-            case=decision.case,
-            kind="appeal_abroad" if abroad else "appeal",
-            started_at=received_at,
-            start_event=_("Decision %(reference)s notified") % {"reference": decision.reference},
-            object_type="outcomes.sanctiondecision",
-            object_id=str(decision.pk),
-            ip=ip,
-        )
-    return delivery
+    notice.closure_published_on = published_on
+    notice._change_reason = "notice_closure_publish"
+    notice.save(update_fields=["closure_published_on"])
+    outcome_audit(
+        AuditAction.PUBLICATION_RECORDED,
+        actor=actor,
+        case_id=notice.case_id,
+        obj=notice,
+        summary=_("Closure of formal notice %(reference)s published") % {"reference": notice.decision_reference},
+        ip=ip,
+        published_on=published_on.isoformat(),
+    )
+    return notice
 
 
 @transaction.atomic
@@ -406,7 +333,7 @@ def measure_check(*, actor, measure: Measure, met: bool, note: str = "", ip=None
     measure.checked_at, measure.check_note = timezone.now(), note.strip()
     measure._change_reason = "measure_check"
     measure.save()
-    _audit(
+    outcome_audit(
         AuditAction.MEASURE_CHECKED,
         actor=actor,
         case_id=notice.case_id,
@@ -452,13 +379,7 @@ def closure_guard(case, from_status: str, to_status: str, actor) -> str | None:
     return None
 
 
-# --- Sanction decisions ---------------------------------------------------------------------------
-
-PROCEDURE_OF_STATUS = {
-    CaseStatus.SANCTION_ORDINARY: Procedure.ORDINARY,
-    CaseStatus.SANCTION_URGENCY: Procedure.URGENCY,
-    CaseStatus.SANCTION_SIMPLIFIED: Procedure.SIMPLIFIED,
-}
+# --- Group turnover (the base of the fine ceiling) ------------------------------------------------
 
 
 @transaction.atomic
@@ -494,124 +415,3 @@ def group_turnover_record(
         ip=ip,
     )
     return turnover
-
-
-@transaction.atomic
-def sanction_decide(
-    *,
-    actor,
-    party: Party,
-    deciding_body: str,
-    reference: str,
-    decided_on,
-    findings: Iterable[Finding] = (),
-    no_sanction: bool = False,
-    fine: Decimal | None = None,
-    reminder: bool = False,
-    injunction: str = "",
-    penalty_per_day: Decimal | None = None,
-    published: bool = False,
-    ip: str | None = None,
-) -> SanctionDecision:
-    """Record the decision closing a sanction procedure, within the law's limits.
-
-    The procedure is the case's (ordinary, urgency, simplified); the fine ceiling comes from the
-    infringed obligations' tiers and the group's turnover of the preceding financial year
-    (``fines``); a fine above it, or what the simplified procedure may not decide, is refused
-    with the rule and the figures. The case moves to "decision: sanction" or "no sanction".
-    """
-    case = Case.objects.select_for_update().get(pk=party.case_id)
-    procedure = PROCEDURE_OF_STATUS.get(case.status)
-    if procedure is None:
-        raise ValidationError(_("A decision follows a sanction procedure: open one first."))
-    findings = list(findings)
-    expected_body = (
-        DecidingBody.RESTRICTED_COMMITTEE_PRESIDENT
-        if procedure == Procedure.SIMPLIFIED
-        else DecidingBody.RESTRICTED_COMMITTEE
-    )
-    errors = {}
-    if deciding_body != expected_body:
-        errors["deciding_body"] = _("In this procedure the decision is taken by: %(body)s.") % {
-            "body": DecidingBody(expected_body).label
-        }
-    if not reference.strip():
-        errors["reference"] = _("Give the decision's reference.")
-    measures = fine is not None or reminder or injunction.strip() or published
-    if no_sanction and measures:
-        errors["no_sanction"] = _("A decision of no sanction orders no measure.")
-    elif not no_sanction and not measures:
-        errors["no_sanction"] = _("Choose at least one measure, or record that no sanction is decided.")
-    if penalty_per_day is not None and not injunction.strip():
-        errors["penalty_per_day"] = _("A periodic penalty goes with an injunction.")
-    if any(f.assessment.party_id != party.pk for f in findings):
-        errors["findings"] = _("The infringements must be those of this party.")
-    if fine is not None and not findings:
-        errors["findings"] = _("A fine rests on the infringements found.")
-    turnover = GroupTurnover.objects.filter(
-        organisation_id=party.organisation_id, financial_year=decided_on.year - 1
-    ).first()
-    ceiling = fines.fine_ceiling(
-        [
-            fines.Infringement(f.assessment.obligation.reference, f.assessment.obligation.fine_tier, f.processing)
-            for f in findings
-        ],
-        turnover.amount if turnover else None,
-    )
-    try:
-        fines.check_sanction(
-            procedure=procedure, fine=fine, ceiling=ceiling, penalty_per_day=penalty_per_day, published=published
-        )
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, messages)
-    if errors:
-        raise ValidationError(errors)
-    decision = SanctionDecision(
-        case=case,
-        party=party,
-        procedure=procedure,
-        deciding_body=deciding_body,
-        reference=reference.strip(),
-        decided_on=decided_on,
-        no_sanction=no_sanction,
-        fine=fine,
-        reminder=reminder,
-        injunction=injunction.strip(),
-        penalty_per_day=penalty_per_day,
-        published=published,
-        turnover=turnover,
-        ceiling=ceiling.amount if findings else None,
-        ceiling_explanation="\n".join(ceiling.lines) if findings else "",
-        recorded_by=actor,
-    )
-    decision._change_reason = "sanction_decide"
-    decision.save()
-    decision.findings.set(findings)
-    case_services.case_transition(
-        actor=actor,
-        case=case,
-        to_status=CaseStatus.DECIDED_NO_SANCTION if no_sanction else CaseStatus.DECIDED_SANCTION,
-        reason=_("Decision %(reference)s") % {"reference": decision.reference},
-        deciding_body=deciding_body,
-        decision_reference=decision.reference,
-        service=True,
-        ip=ip,
-    )
-    _audit(
-        AuditAction.SANCTION_DECIDED,
-        actor=actor,
-        case_id=case.pk,
-        obj=decision,
-        summary=_("Decision %(reference)s on %(organisation)s")
-        % {
-            "reference": decision.reference,
-            "organisation": party.organisation,
-        },
-        ip=ip,
-        procedure=procedure,
-        fine=str(fine) if fine is not None else None,
-        ceiling=str(decision.ceiling) if decision.ceiling is not None else None,
-        published=published,
-    )
-    return decision

@@ -13,6 +13,7 @@ def outcomes_context(case, request) -> dict:
         "parties": parties,
         "rows": rows,
         "notices": list(selectors.case_formal_notices(case)),
+        "procedures": list(selectors.case_procedures(case)),
         "decisions": list(selectors.case_decisions(case)),
     }
 

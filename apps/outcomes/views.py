@@ -13,19 +13,24 @@ from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
 from apps.core.forms import add_service_errors
 
-from . import selectors, services
+from . import appeals, deliveries, sanctions, selectors, services
 from .choices import DocumentKind
 from .forms import (
+    AppealForm,
+    AppealOutcomeForm,
     AssessmentForm,
     DeliveryForm,
     FormalNoticeForm,
+    LiquidationForm,
     MeasureCheckForm,
     MeasureFormSet,
+    PublicationForm,
     ReceiptForm,
     SanctionDecisionForm,
+    SuspensionForm,
     TurnoverForm,
 )
-from .models import FormalNotice, Obligation, SanctionDecision
+from .models import Appeal, FormalNotice, Obligation, SanctionDecision
 
 
 class AssessmentView(RoleRequiredMixin, FormView):
@@ -149,59 +154,50 @@ class FormalNoticeCreateView(CaseOutcomeMixin, TemplateView):
         return self.render_to_response(context, status=status)
 
 
-class DeliveredDocumentView(CaseOutcomeMixin, TemplateView):
-    """A formally delivered document's page: its deliveries, and (for the case team) the forms to
-    record a sending and its receipt. Subclasses add their own actions."""
+class ActionView(CaseOutcomeMixin, TemplateView):
+    """A page of one object of a case that those who may change the case act on: each POST names an
+    ``action``, which ``action()`` maps to (form, context key, service call). A refused action
+    re-renders the page with the form's errors (400); a done one redirects back to the page."""
 
     case_perm = case_permissions.VIEW
-    document_kind = ""
 
     def get_document(self, case):
         raise NotImplementedError
 
+    def current_document(self, case):
+        if not hasattr(self, "_document"):
+            self._document = self.get_document(case)
+        return self._document
+
     def document_context(self, case, document) -> dict:
+        return {}
+
+    def action_forms(self, case, document) -> dict:
+        """The empty forms of the page's actions, by context key (for those who may change the case)."""
         return {}
 
     def get_context_data(self, **kwargs):
         case = self.get_case()
-        document = self.get_document(case)
+        document = self.current_document(case)
         can_change = case_permissions.can_change(self.request.user, case)
         context = {
             "case": case,
             "document": document,
-            "deliveries": selectors.document_deliveries(self.document_kind, document),
             "can_change": can_change,
             **self.document_context(case, document),
         }
         if can_change:
-            context["delivery_form"] = kwargs.pop("delivery_form", None) or DeliveryForm(case=case)
-            context["receipt_form"] = kwargs.pop("receipt_form", None) or ReceiptForm(case=case)
+            for key, form in self.action_forms(case, document).items():
+                context[key] = kwargs.pop(key, None) or form
+                context[key].auto_id = f"id_{key}_%s"  # several forms on the page: distinct ids
         return super().get_context_data(**context, **kwargs)
 
     def action(self, name, case, document):
-        """(form, context key, service call) for a posted action, or None."""
-        request, ip = self.request, client_ip(self.request)
-        if name == "delivery":
-            return (
-                DeliveryForm(request.POST, case=case),
-                "delivery_form",
-                lambda data: services.delivery_record(
-                    actor=request.user, document_kind=self.document_kind, document_id=document.pk, ip=ip, **data
-                ),
-            )
-        if name == "receipt":
-            deliveries = selectors.document_deliveries(self.document_kind, document)
-            delivery = get_object_or_404(deliveries, pk=request.POST.get("delivery"))
-            return (
-                ReceiptForm(request.POST, case=case),
-                "receipt_form",
-                lambda data: services.delivery_receipt_record(actor=request.user, delivery=delivery, ip=ip, **data),
-            )
         return None
 
     def post(self, request, pk, **kwargs):
         case = self.get_case(case_permissions.CHANGE)
-        document = self.get_document(case)
+        document = self.current_document(case)
         found = self.action(request.POST.get("action"), case, document)
         if found is None:
             return HttpResponseBadRequest(_("Unknown action."), content_type="text/plain; charset=utf-8")
@@ -215,6 +211,42 @@ class DeliveredDocumentView(CaseOutcomeMixin, TemplateView):
                 messages.success(request, _("Recorded."))
                 return redirect(request.path)
         return self.render_to_response(self.get_context_data(**{key: form}), status=400)
+
+
+class DeliveredDocumentView(ActionView):
+    """A formally delivered document's page: its deliveries, and (for the case team) the forms to
+    record a sending and its receipt. Subclasses add their own actions."""
+
+    document_kind = ""
+
+    def get_context_data(self, **kwargs):
+        case = self.get_case()
+        document = self.current_document(case)
+        deliveries_ = selectors.document_deliveries(self.document_kind, document)
+        return super().get_context_data(deliveries=deliveries_, **kwargs)
+
+    def action_forms(self, case, document) -> dict:
+        return {"delivery_form": DeliveryForm(case=case), "receipt_form": ReceiptForm(case=case)}
+
+    def action(self, name, case, document):
+        request, ip = self.request, client_ip(self.request)
+        if name == "delivery":
+            return (
+                DeliveryForm(request.POST, case=case),
+                "delivery_form",
+                lambda data: deliveries.delivery_record(
+                    actor=request.user, document_kind=self.document_kind, document_id=document.pk, ip=ip, **data
+                ),
+            )
+        if name == "receipt":
+            sent = selectors.document_deliveries(self.document_kind, document)
+            delivery = get_object_or_404(sent, pk=request.POST.get("delivery"))
+            return (
+                ReceiptForm(request.POST, case=case),
+                "receipt_form",
+                lambda data: deliveries.delivery_receipt_record(actor=request.user, delivery=delivery, ip=ip, **data),
+            )
+        return None
 
 
 class FormalNoticeView(DeliveredDocumentView):
@@ -235,7 +267,18 @@ class FormalNoticeView(DeliveredDocumentView):
             "measures": notice.measures.select_related("obligation"),
         }
 
+    def action_forms(self, case, notice) -> dict:
+        return super().action_forms(case, notice) | {"publication_form": PublicationForm()}
+
     def action(self, name, case, notice):
+        if name == "publish_closure":
+            return (
+                PublicationForm(self.request.POST),
+                "publication_form",
+                lambda data: services.notice_closure_publish(
+                    actor=self.request.user, notice=notice, ip=client_ip(self.request), **data
+                ),
+            )
         if name == "check":
             measure = get_object_or_404(notice.measures.all(), pk=self.request.POST.get("measure"))
             return (
@@ -248,71 +291,69 @@ class FormalNoticeView(DeliveredDocumentView):
         return super().action(name, case, notice)
 
 
-class TurnoverView(CaseOutcomeMixin, TemplateView):
+class OutcomeFormView(CaseOutcomeMixin, TemplateView):
+    """One form on a case the user may change, handed to a service; its refusals shown on the form."""
+
+    template_name = "outcomes/simple_form.html"
+    form_class = None
+    title = intro = ""
+    success_message = _("Recorded.")
+
+    def perform(self, data):
+        """Call the service; return the URL to go to."""
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        return self._render(self.form_class(case=self.get_case()))
+
+    def post(self, request, pk):
+        form = self.form_class(request.POST, case=self.get_case())
+        if form.is_valid():
+            try:
+                url = self.perform(form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, self.success_message)
+                return redirect(url)
+        return self._render(form, status=400)
+
+    def _render(self, form, status=200):
+        context = self.get_context_data(case=self.get_case(), form=form, title=self.title, intro=self.intro)
+        return self.render_to_response(context, status=status)
+
+
+class TurnoverView(OutcomeFormView):
     """Record a party's group worldwide turnover for a financial year (the base of the fine ceiling)."""
 
-    template_name = "outcomes/simple_form.html"
+    form_class = TurnoverForm
+    title = _("Group worldwide turnover")
+    intro = _(
+        "The fine ceiling uses the group's worldwide turnover of the financial year before the decision "
+        "(GDPR Art. 83; CJEU C-383/23). Give its source."
+    )
+    success_message = _("Turnover recorded.")
 
-    def get(self, request, pk):
-        return self._render(TurnoverForm(case=self.get_case()))
-
-    def post(self, request, pk):
-        form = TurnoverForm(request.POST, case=self.get_case())
-        if form.is_valid():
-            try:
-                services.group_turnover_record(actor=request.user, ip=client_ip(request), **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Turnover recorded."))
-                return redirect(reverse("cases:tab", args=[pk, "outcomes"]))
-        return self._render(form, status=400)
-
-    def _render(self, form, status=200):
-        context = self.get_context_data(
-            case=self.get_case(),
-            form=form,
-            title=_("Group worldwide turnover"),
-            intro=_(
-                "The fine ceiling uses the group's worldwide turnover of the financial year before the decision "
-                "(GDPR Art. 83; CJEU C-383/23). Give its source."
-            ),
-        )
-        return self.render_to_response(context, status=status)
+    def perform(self, data):
+        services.group_turnover_record(actor=self.request.user, ip=client_ip(self.request), **data)
+        return reverse("cases:tab", args=[self.kwargs["pk"], "outcomes"])
 
 
-class SanctionDecisionCreateView(CaseOutcomeMixin, TemplateView):
+class SanctionDecisionCreateView(OutcomeFormView):
     """The decision closing a sanction procedure; a fine over its ceiling is refused with the figures."""
 
-    template_name = "outcomes/simple_form.html"
+    form_class = SanctionDecisionForm
+    title = _("Sanction decision")
+    intro = _(
+        "Taken by the restricted committee (its president alone in the simplified procedure). The fine "
+        "ceiling is computed from the infringements' tiers and the group's turnover; the simplified "
+        "procedure is limited to EUR 20,000, a periodic penalty of EUR 100 a day, and no publication."
+    )
+    success_message = _("Decision recorded. Record its delivery when it is notified.")
 
-    def get(self, request, pk):
-        return self._render(SanctionDecisionForm(case=self.get_case()))
-
-    def post(self, request, pk):
-        form = SanctionDecisionForm(request.POST, case=self.get_case())
-        if form.is_valid():
-            try:
-                decision = services.sanction_decide(actor=request.user, ip=client_ip(request), **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Decision recorded. Record its delivery when it is notified."))
-                return redirect("outcomes:decision", pk=pk, decision_pk=decision.pk)
-        return self._render(form, status=400)
-
-    def _render(self, form, status=200):
-        context = self.get_context_data(
-            case=self.get_case(),
-            form=form,
-            title=_("Sanction decision"),
-            intro=_(
-                "Taken by the restricted committee (its president alone in the simplified procedure). The fine "
-                "ceiling is computed from the infringements' tiers and the group's turnover; the simplified "
-                "procedure is limited to EUR 20,000, a periodic penalty of EUR 100 a day, and no publication."
-            ),
-        )
-        return self.render_to_response(context, status=status)
+    def perform(self, data):
+        decision = sanctions.sanction_decide(actor=self.request.user, ip=client_ip(self.request), **data)
+        return reverse("outcomes:decision", args=[self.kwargs["pk"], decision.pk])
 
 
 class SanctionDecisionView(DeliveredDocumentView):
@@ -331,4 +372,43 @@ class SanctionDecisionView(DeliveredDocumentView):
             "decision": decision,
             "findings": decision.findings.select_related("assessment__obligation"),
             "ceiling_lines": decision.ceiling_explanation.splitlines(),
+            "appeal": selectors.decision_appeal(decision),
+            "liquidations": selectors.decision_liquidations(decision),
         }
+
+    def action_forms(self, case, decision) -> dict:
+        return super().action_forms(case, decision) | {
+            "appeal_form": AppealForm(),
+            "suspension_form": SuspensionForm(),
+            "appeal_outcome_form": AppealOutcomeForm(),
+            "liquidation_form": LiquidationForm(),
+        }
+
+    def action(self, name, case, decision):
+        request, ip = self.request, client_ip(self.request)
+        if name == "appeal":
+            return (
+                AppealForm(request.POST),
+                "appeal_form",
+                lambda data: appeals.appeal_lodge(actor=request.user, decision=decision, ip=ip, **data),
+            )
+        if name in ("suspension", "appeal_outcome"):
+            appeal = get_object_or_404(Appeal, decision=decision)
+            if name == "suspension":
+                return (
+                    SuspensionForm(request.POST),
+                    "suspension_form",
+                    lambda data: appeals.appeal_suspension_record(actor=request.user, appeal=appeal, ip=ip, **data),
+                )
+            return (
+                AppealOutcomeForm(request.POST),
+                "appeal_outcome_form",
+                lambda data: appeals.appeal_outcome_record(actor=request.user, appeal=appeal, ip=ip, **data),
+            )
+        if name == "liquidation":
+            return (
+                LiquidationForm(request.POST),
+                "liquidation_form",
+                lambda data: appeals.liquidation_open(actor=request.user, decision=decision, ip=ip, **data),
+            )
+        return super().action(name, case, decision)

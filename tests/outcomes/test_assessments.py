@@ -23,11 +23,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 @pytest.fixture
-def agent():
-    return make_staff("ines@cnil.test")
-
-
-@pytest.fixture
 def case(agent):
     return case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Contrôle")
 

@@ -4,22 +4,16 @@ decision recorded, delivered and received, starting the appeal deadline."""
 import pytest
 from django.test import Client
 
-from apps.cases import services as case_services
 from apps.deadlines.models import Deadline
 from apps.outcomes.models import Delivery, GroupTurnover, SanctionDecision
-from tests.support import log_in_verified, make_staff
+from tests.support import log_in_verified
 
-from .test_formal_notices import setting  # noqa: F401 - the shared fixture
+from .support import procedure_ready
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def agent():
-    return make_staff("ines@cnil.test")
-
-
-def test_turnover_then_a_decision_within_its_ceiling(agent, setting):  # noqa: F811
+def test_turnover_then_a_decision_within_its_ceiling(agent, setting):
     case, party, finding, _security, proof = setting
     client = Client()
     log_in_verified(client, agent)
@@ -35,14 +29,7 @@ def test_turnover_then_a_decision_within_its_ceiling(agent, setting):  # noqa: F
     assert response.status_code == 302
     assert GroupTurnover.objects.get().amount == 1_000_000_000
 
-    case_services.case_transition(
-        actor=agent,
-        case=case,
-        to_status="sanction_simplified",
-        reason="x",
-        deciding_body="president",
-        decision_reference="R",
-    )
+    procedure_ready(agent, party, proof, "simplified")
     url = f"/cases/{case.pk}/outcomes/decisions/new/"
     data = {
         "party": party.pk,

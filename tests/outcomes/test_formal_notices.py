@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
@@ -13,37 +12,14 @@ from apps.cases import services as case_services
 from apps.cases.models import Case
 from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
-from apps.evidence import services as evidence_services
-from apps.outcomes import services
-from apps.outcomes.models import FormalNotice, Measure, Obligation
-from tests.support import make_organisation, make_staff, valid_siren
+from apps.outcomes import deliveries, sanctions, services
+from apps.outcomes.models import FormalNotice, Measure
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SENT = datetime(2024, 2, 28, 10, tzinfo=PARIS)
 RECEIVED = datetime(2024, 3, 4, 9, tzinfo=PARIS)  # a Monday
-
-
-@pytest.fixture
-def agent():
-    return make_staff("ines@cnil.test")
-
-
-@pytest.fixture
-def setting(agent):
-    case = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Contrôle")
-    case_services.case_transition(actor=agent, case=case, to_status="investigating", reason="Contrôle décidé")
-    insurer = make_organisation("Mutuelle Démo", valid_siren(4))
-    party = case_services.party_add(actor=agent, case=case, organisation=insurer, role="controller", processing="tp")
-    security = Obligation.objects.get(code="gdpr-32")
-    assessment = services.assessment_record(
-        actor=agent, party=party, obligation=security, status="infringement", finding={"facts": "Pas de MFA"}
-    )
-    proof = evidence_services.evidence_register(
-        actor=agent, case=case, upload=ContentFile(PDF + b"ar", name="ar.pdf"), title="Accusé", source="public"
-    )
-    return case, party, assessment.finding, security, proof
 
 
 def issue(agent, party, finding, security, **overrides):
@@ -64,7 +40,7 @@ def issue(agent, party, finding, security, **overrides):
 
 def deliver(agent, notice, proof, *, means):
     """Sent on SENT, received on RECEIVED with its proof."""
-    return services.delivery_record(
+    return deliveries.delivery_record(
         actor=agent,
         document_kind="formal_notice",
         document_id=notice.pk,
@@ -99,24 +75,24 @@ def test_period_runs_from_receipt_exactly_10_days_and_extends_once(agent, settin
     notice = issue(agent, party, finding, security)
     assert Case.objects.get(pk=case.pk).status == "formal_notice"
     assert notice.measures.count() == 2
-    delivery = services.delivery_record(
+    delivery = deliveries.delivery_record(
         actor=agent, document_kind="formal_notice", document_id=notice.pk, means="signed_receipt_letter", sent_at=SENT
     )
     assert not Deadline.objects.filter(kind="formal_notice_compliance").exists()  # nothing runs before receipt
     with pytest.raises(ValidationError) as error:
-        services.delivery_receipt_record(
+        deliveries.delivery_receipt_record(
             actor=agent, delivery=delivery, received_at=SENT - timedelta(hours=1), proof=proof
         )
     assert "received_at" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=None)
+        deliveries.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=None)
     assert "proof" in error.value.message_dict
-    services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
+    deliveries.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
     deadline = Deadline.objects.get(kind="formal_notice_compliance")
     assert deadline.due_at.astimezone(PARIS).date() == date(2024, 3, 14)  # 10 days from receipt (Thursday)
     assert deadline.object_id == str(notice.pk)
     with pytest.raises(ValidationError):
-        services.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
+        deliveries.delivery_receipt_record(actor=agent, delivery=delivery, received_at=RECEIVED, proof=proof)
 
     deadline_services.deadline_extend(
         actor=agent,
@@ -181,12 +157,21 @@ def test_a_measure_not_met_leads_to_sanction_not_closure(agent, setting):
     with pytest.raises(ValidationError) as error:  # the guard, even for a service
         case_services.case_transition(actor=agent, case=case, to_status="notice_complied", reason="x", service=True)
     assert "mise en demeure" in " ".join(error.value.messages)
-    case_services.case_transition(
+    with pytest.raises(ValidationError):  # the President refers the case through the procedure's service
+        case_services.case_transition(
+            actor=agent,
+            case=case,
+            to_status="sanction_ordinary",
+            reason="x",
+            deciding_body="president",
+            decision_reference="D-1",
+        )
+    sanctions.sanction_procedure_open(
         actor=agent,
-        case=case,
-        to_status="sanction_ordinary",
-        reason="Mise en demeure non respectée",
-        deciding_body="president",
-        decision_reference="RAP-1",
+        party=party,
+        procedure="ordinary",
+        referral_reference="D-2024-9",
+        opened_on=date(2024, 4, 2),
+        rapporteur="Mme Rapporteure",
     )
     assert Case.objects.get(pk=case.pk).status == "sanction_ordinary"

@@ -8,14 +8,9 @@ from apps.deadlines.models import Deadline
 from apps.outcomes.models import Delivery, FormalNotice, Measure
 from tests.support import log_in_verified, make_staff
 
-from .test_formal_notices import RECEIVED, SENT, setting  # noqa: F401 - the shared fixture
+from .test_formal_notices import RECEIVED, SENT
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent():
-    return make_staff("ines@cnil.test")
 
 
 def local(moment):
@@ -39,7 +34,7 @@ def notice_post(party, finding, security, **overrides):
     return data | overrides
 
 
-def test_record_a_notice_then_its_delivery_and_compliance(agent, setting):  # noqa: F811
+def test_record_a_notice_then_its_delivery_and_compliance(agent, setting):
     case, party, finding, security, proof = setting
     client = Client()
     log_in_verified(client, agent)
@@ -87,7 +82,7 @@ def test_record_a_notice_then_its_delivery_and_compliance(agent, setting):  # no
     assert "Respectée" in client.get(f"/cases/{case.pk}/tab/outcomes/").content.decode()
 
 
-def test_readers_see_the_team_records(agent, setting):  # noqa: F811
+def test_readers_see_the_team_records(agent, setting):
     case, party, finding, security, _proof = setting
     client = Client()
     log_in_verified(client, agent)

@@ -8,32 +8,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.cases import services as case_services
 from apps.cases.models import Case
 from apps.deadlines.models import Deadline
-from apps.outcomes import services
+from apps.outcomes import deliveries, sanctions, services
 from apps.outcomes.models import Obligation, SanctionDecision
-from tests.support import make_staff
 
-from .test_formal_notices import setting  # noqa: F401 - the shared fixture
+from .support import procedure_ready
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 M = Decimal("1000000")
 
 
-@pytest.fixture
-def agent():
-    return make_staff("ines@cnil.test")
-
-
-def open_procedure(agent, case, status):
-    case_services.case_transition(
-        actor=agent, case=case, to_status=status, reason="Saisine", deciding_body="president", decision_reference="R-1"
-    )
-
-
-def test_fine_ceiling_on_the_preceding_years_group_turnover(agent, setting):  # noqa: F811
+def test_fine_ceiling_on_the_preceding_years_group_turnover(agent, setting):
     case, party, finding, _security, _proof = setting
     services.assessment_record(
         actor=agent,
@@ -46,7 +33,7 @@ def test_fine_ceiling_on_the_preceding_years_group_turnover(agent, setting):  # 
     services.group_turnover_record(
         actor=agent, organisation=party.organisation, financial_year=2024, amount=2_000 * M, source="Rapport annuel"
     )
-    open_procedure(agent, case, "sanction_ordinary")
+    procedure_ready(agent, party, _proof)
     common = {
         "actor": agent,
         "party": party,
@@ -57,15 +44,15 @@ def test_fine_ceiling_on_the_preceding_years_group_turnover(agent, setting):  # 
         "published": True,
     }
     with pytest.raises(ValidationError) as error:
-        services.sanction_decide(**common, fine=80 * M + 1)
+        sanctions.sanction_decide(**common, fine=80 * M + 1)
     assert "80\u202f000\u202f000 €" in error.value.message_dict["fine"][0]
     assert not SanctionDecision.objects.exists()
-    decision = services.sanction_decide(**common, fine=80 * M)
+    decision = sanctions.sanction_decide(**common, fine=80 * M)
     assert decision.ceiling == 80 * M
     assert "83(3)" in decision.ceiling_explanation
     assert Case.objects.get(pk=case.pk).status == "decided_sanction"
 
-    services.delivery_record(
+    deliveries.delivery_record(
         actor=agent,
         document_kind="decision",
         document_id=decision.pk,
@@ -80,25 +67,25 @@ def test_fine_ceiling_on_the_preceding_years_group_turnover(agent, setting):  # 
     assert appeal.due_at.astimezone(PARIS).date() == date(2025, 8, 18)
 
 
-def test_without_turnover_the_fixed_amount_and_the_2_percent_tier_only(agent, setting):  # noqa: F811
-    case, party, finding, _security, _proof = setting
-    open_procedure(agent, case, "sanction_ordinary")
+def test_without_turnover_the_fixed_amount_and_the_2_percent_tier_only(agent, setting):
+    _case, party, finding, _security, _proof = setting
+    procedure_ready(agent, party, _proof)
     with pytest.raises(ValidationError) as error:
-        services.sanction_decide(
+        sanctions.sanction_decide(
             actor=agent,
             party=party,
             deciding_body="restricted_committee",
             reference="SAN-2",
-            decided_on=date(2025, 1, 10),
+            decided_on=date(2025, 4, 10),
             findings=[finding],
             fine=10 * M + 1,
         )
     assert "10\u202f000\u202f000 €" in error.value.message_dict["fine"][0]
 
 
-def test_simplified_procedure_caps_and_its_deciding_body(agent, setting):  # noqa: F811
-    case, party, finding, _security, _proof = setting
-    open_procedure(agent, case, "sanction_simplified")
+def test_simplified_procedure_caps_and_its_deciding_body(agent, setting):
+    _case, party, finding, _security, _proof = setting
+    procedure_ready(agent, party, _proof, "simplified")
     base = {
         "actor": agent,
         "party": party,
@@ -107,10 +94,10 @@ def test_simplified_procedure_caps_and_its_deciding_body(agent, setting):  # noq
         "findings": [finding],
     }
     with pytest.raises(ValidationError) as error:
-        services.sanction_decide(**base, deciding_body="restricted_committee", fine=Decimal("5000"))
+        sanctions.sanction_decide(**base, deciding_body="restricted_committee", fine=Decimal("5000"))
     assert "deciding_body" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.sanction_decide(
+        sanctions.sanction_decide(
             **base,
             deciding_body="restricted_committee_president",
             fine=Decimal("20001"),
@@ -120,7 +107,7 @@ def test_simplified_procedure_caps_and_its_deciding_body(agent, setting):  # noq
         )
     assert set(error.value.message_dict) >= {"fine", "penalty_per_day", "published"}
     assert "20\u202f000 €" in error.value.message_dict["fine"][0]
-    decision = services.sanction_decide(
+    decision = sanctions.sanction_decide(
         **base,
         deciding_body="restricted_committee_president",
         fine=Decimal("20000"),
@@ -130,30 +117,30 @@ def test_simplified_procedure_caps_and_its_deciding_body(agent, setting):  # noq
     assert decision.procedure == "simplified"
 
 
-def test_no_sanction_and_decisions_outside_a_procedure(agent, setting):  # noqa: F811
+def test_no_sanction_and_decisions_outside_a_procedure(agent, setting):
     case, party, _finding, _security, _proof = setting
     with pytest.raises(ValidationError):  # the case is under investigation, not in a sanction procedure
-        services.sanction_decide(
-            actor=agent, party=party, deciding_body="restricted_committee", reference="X", decided_on=date(2025, 1, 1)
+        sanctions.sanction_decide(
+            actor=agent, party=party, deciding_body="restricted_committee", reference="X", decided_on=date(2025, 4, 1)
         )
-    open_procedure(agent, case, "sanction_ordinary")
+    procedure_ready(agent, party, _proof)
     with pytest.raises(ValidationError) as error:
-        services.sanction_decide(
+        sanctions.sanction_decide(
             actor=agent,
             party=party,
             deciding_body="",
             reference="SAN-3",
-            decided_on=date(2025, 1, 1),
+            decided_on=date(2025, 4, 1),
             no_sanction=True,
             reminder=True,
         )
     assert {"deciding_body", "no_sanction"} <= set(error.value.message_dict)
-    services.sanction_decide(
+    sanctions.sanction_decide(
         actor=agent,
         party=party,
         deciding_body="restricted_committee",
         reference="SAN-3",
-        decided_on=date(2025, 1, 1),
+        decided_on=date(2025, 4, 1),
         no_sanction=True,
     )
     assert Case.objects.get(pk=case.pk).status == "decided_no_sanction"
