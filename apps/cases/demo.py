@@ -113,7 +113,7 @@ def seed_cases() -> str:
         [(CaseStatus.INVESTIGATING, ""), (CaseStatus.CLOSED, "president")],
         [(CaseStatus.INVESTIGATING, ""), (CaseStatus.REMINDER, "president")],
         [(CaseStatus.INVESTIGATING, "")],  # the outcomes demo issues its formal notice
-        [(CaseStatus.INVESTIGATING, ""), (CaseStatus.SANCTION_SIMPLIFIED, "president")],
+        [(CaseStatus.INVESTIGATING, "")],  # the outcomes demo runs a sanction procedure
         [],
     ]
     for i, linked in enumerate(fanned):

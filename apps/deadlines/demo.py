@@ -1,4 +1,5 @@
-"""Demo deadlines: one due soon, one overdue (the complainant's comes with the complaint case)."""
+"""Demo deadlines: one due soon, one overdue (the complainant's comes with the complaint case; the sanction
+procedures' come from their steps in the outcomes demo)."""
 
 from datetime import timedelta
 
@@ -12,35 +13,21 @@ from .models import Deadline
 
 
 def seed_deadlines() -> str:
-    if Deadline.objects.filter(kind="formal_notice_compliance").exists():
+    if Deadline.objects.filter(kind="document_request", start_event__startswith="Réception du questionnaire").exists():
         return "already there"
     now = timezone.now()
-    plans = [
-        (
-            CaseStatus.FORMAL_NOTICE,
-            "formal_notice_compliance",
-            30,
-            now - timedelta(days=25),
-            "Réception de la mise en demeure",
-        ),
-        (
-            CaseStatus.SANCTION_SIMPLIFIED,
-            "sanction_observations",
-            None,
-            now - timedelta(days=40),
-            "Réception du rapport de sanction",
-        ),
-        (CaseStatus.INVESTIGATING, "document_request", 15, now - timedelta(days=10), "Réception du questionnaire"),
+    plans = [  # (days since the letter was received, days given): one due soon, one overdue
+        (10, 15, "Réception du questionnaire"),
+        (30, 15, "Réception du questionnaire (relance)"),
     ]
-    for status, kind, amount, started_at, event in plans:
-        case = Case.objects.filter(status=status, origin_case__isnull=False).order_by("reference").first()
-        if case is not None:
-            services.deadline_create(
-                actor=case.lead_investigator,
-                case=case,
-                kind=kind,
-                amount=amount,
-                started_at=started_at,
-                start_event=event,
-            )
+    cases = Case.objects.filter(status=CaseStatus.INVESTIGATING, origin_case__isnull=False).order_by("-reference")
+    for case, (days_ago, amount, event) in zip(cases, plans, strict=False):
+        services.deadline_create(
+            actor=case.lead_investigator,
+            case=case,
+            kind="document_request",
+            amount=amount,
+            started_at=now - timedelta(days=days_ago),
+            start_event=event,
+        )
     return f"{Deadline.objects.count()} deadlines"
