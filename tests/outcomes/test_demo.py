@@ -20,7 +20,9 @@ def test_seed_demo_has_a_case_at_each_outcome():
     assert Assessment.objects.filter(party__case__in=closed, status="compliant").exists()  # closed compliant
     assert set(FormalNotice.objects.values_list("status", flat=True)) == {"running", "complied"}
     ordinary = SanctionDecision.objects.get(procedure="ordinary")
-    assert ordinary.fine and ordinary.published and ordinary.ceiling >= ordinary.fine
+    assert ordinary.fine
+    assert ordinary.published
+    assert ordinary.ceiling >= ordinary.fine
     assert Appeal.objects.get(decision=ordinary).suspension == "pending"
     simplified = SanctionDecision.objects.filter(procedure="simplified")
     assert {d.no_sanction for d in simplified} == {True, False}
