@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from apps.cases.models import Case, Party
 from apps.deadlines.models import Deadline
 
@@ -69,15 +71,14 @@ def case_procedures(case: Case):
 
 
 def procedure_page(procedure: SanctionProcedure) -> dict:
-    """The procedure's reports, rounds of observations and hearing."""
+    """The procedure's reports, rounds of observations, hearing, and the deadlines they started."""
+    hearing = procedure.hearings.first()
+    started_by = Q(object_type="outcomes.sanctionprocedure", object_id=str(procedure.pk))
+    if hearing is not None:
+        started_by |= Q(object_type="outcomes.hearing", object_id=str(hearing.pk))
     return {
         "reports": list(procedure.reports.all()),
         "observations": list(procedure.observations.select_related("document")),
-        "hearing": procedure.hearings.first(),
-        "deadlines": list(
-            Deadline.objects.filter(
-                object_type__in=["outcomes.sanctionprocedure", "outcomes.hearing"],
-                case_id=procedure.case_id,
-            ).order_by("due_at")
-        ),
+        "hearing": hearing,
+        "deadlines": list(Deadline.objects.filter(started_by, case_id=procedure.case_id).order_by("due_at")),
     }

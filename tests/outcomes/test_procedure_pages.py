@@ -1,17 +1,20 @@
 """The sanction procedure's pages: open it, run the written procedure, convene the hearing (a late
 convocation refused with the figures), decide, appeal, liquidate — each refusal a 400 with the rule."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.cases.models import Case
 from apps.outcomes import sanctions
 from apps.outcomes.models import Appeal, Hearing, Liquidation, Observation, SanctionProcedure, SanctionReport
 from tests.support import log_in_verified, make_staff
 
-from .support import HEARING, procedure_ready
+from .support import HEARING, procedure_ready, report_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +179,26 @@ def test_outsiders_get_404_and_readers_no_actions(agent, setting):
     assert 'name="action"' not in response.content.decode()
     assert outsider.post(url, {"action": "close", "closed_on": "2025-03-03"}).status_code == 404
     assert outsider.get(f"/cases/{case.pk}/outcomes/procedures/{procedure.pk + 1000}/").status_code == 404
+
+
+def test_the_procedure_page_costs_the_same_queries_whatever_the_rounds(agent, setting, client):
+    case, party, _finding, _security, proof = setting
+    procedure = report_delivered(agent, party, proof)
+    url = f"/cases/{case.pk}/outcomes/procedures/{procedure.pk}/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    sanctions.observation_record(
+        actor=agent, procedure=procedure, author="organisation", received_at=HEARING - timedelta(days=60), summary="1"
+    )
+    few = queries()
+    sanctions.observation_record(
+        actor=agent, procedure=procedure, author="rapporteur", received_at=HEARING - timedelta(days=50), summary="2"
+    )
+    sanctions.observation_record(
+        actor=agent, procedure=procedure, author="organisation", received_at=HEARING - timedelta(days=40), summary="3"
+    )
+    assert queries() == few
