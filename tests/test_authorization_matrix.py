@@ -98,6 +98,7 @@ DECLARED: dict[str, Expect] = {
     "outcomes:report": CASE_READERS,
     "outcomes:hearing": CASE_READERS,
     "outcomes:liquidation": CASE_READERS,
+    "outcomes:document_generate": CASE_POST_ONLY,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -285,6 +286,8 @@ def samples(actor_clients):
             "report_pk": procedure.reports.get().pk,
             "hearing_pk": procedure.hearings.get().pk,
             "liquidation_pk": liquidation.pk,
+            "kind": "formal_notice",
+            "object_pk": notice.pk,
         },
         "organisations": {"pk": organisation.pk},
     }

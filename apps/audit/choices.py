@@ -64,3 +64,4 @@ class AuditAction(models.TextChoices):
     APPEAL_RECORDED = "appeal_recorded", _("Appeal recorded")
     PENALTY_LIQUIDATED = "penalty_liquidated", _("Periodic penalty liquidation recorded")
     PUBLICATION_RECORDED = "publication_recorded", _("Publication recorded")
+    DOCUMENT_GENERATED = "document_generated", _("Legal document generated")

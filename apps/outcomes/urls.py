@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_procedure
+from . import views, views_documents, views_procedure
 
 app_name = "outcomes"
 
@@ -31,5 +31,10 @@ urlpatterns = [
         "<int:pk>/outcomes/liquidations/<int:liquidation_pk>/",
         views_procedure.LiquidationView.as_view(),
         name="liquidation",
+    ),
+    path(
+        "<int:pk>/outcomes/documents/<slug:kind>/<int:object_pk>/",
+        views_documents.DocumentGenerateView.as_view(),
+        name="document_generate",
     ),
 ]
