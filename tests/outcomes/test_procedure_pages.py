@@ -69,6 +69,7 @@ def test_open_a_procedure_then_run_its_written_procedure(agent, setting, client)
             "proof": proof.pk,
         },
     )
+    assert f"/outcomes/documents/sanction_report/{report.pk}/" in client.get(report_url).content.decode()
     page = client.get(page_url).content.decode()
     assert "Observations sur le rapport de sanction" in page  # its deadline, listed on the procedure
     assert (
@@ -108,6 +109,9 @@ def test_open_a_procedure_then_run_its_written_procedure(agent, setting, client)
     )
     hearing = Hearing.objects.get()
     hearing_url = f"/cases/{case.pk}/outcomes/hearings/{hearing.pk}/"
+    generated = client.post(f"/cases/{case.pk}/outcomes/documents/hearing_convocation/{hearing.pk}/")
+    assert generated.status_code == 302
+    assert case.evidence.filter(original_filename__startswith="convocation-seance-").exists()
     late = client.post(
         hearing_url,
         {
