@@ -9,6 +9,7 @@ class EvidenceSource(models.TextChoices):
     ONLINE = "online", _("Online control")
     ORGANISATION = "organisation", _("Organisation submission")
     PUBLIC = "public", _("Public source")
+    CNIL = "cnil", _("Drawn up by the CNIL")
 
 
 class CustodyKind(models.TextChoices):

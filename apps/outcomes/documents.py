@@ -50,9 +50,8 @@ from .sanctions import HEARING_NOTICE_DAYS
 
 PARIS = ZoneInfo("Europe/Paris")
 DOCUMENT_LANGUAGE = "fr"
-# No source says "drawn up by the CNIL" yet: a document of the procedure is closest to the
-# documentary side of the file.
-GENERATED_SOURCE = EvidenceSource.DOCUMENTARY
+# The documents of the procedure are evidence drawn up by the CNIL itself.
+GENERATED_SOURCE = EvidenceSource.CNIL
 # Relative URLs in the templates resolve under this base, and only there (see StaticFilesOnly).
 STATIC_BASE_URL = "file:///cnilcase-static/"
 CLOSURE_LETTER = "closure_letter"
