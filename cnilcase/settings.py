@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.controls",
     "apps.breaches",
     "apps.outcomes",
+    "apps.portal",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.middleware.OrganisationUserConfinementMiddleware",
     "apps.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,6 +144,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# The organisation portal (apps.portal): people acting for an organisation reach only these paths
+# and their own account pages (apps.accounts.middleware), and log in on the portal's own page.
+PORTAL_URL_PREFIX = "/portal/"
+PORTAL_LOGIN_URL = "/portal/login/"
+PORTAL_BASE_TEMPLATE = "portal/base.html"
 
 OTP_TOTP_ISSUER = "cnilcase"
 OTP_TOTP_THROTTLE_FACTOR = 1

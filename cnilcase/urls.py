@@ -12,6 +12,7 @@ urlpatterns = [
     path("deadlines/", include("apps.deadlines.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("organisations/", include("apps.organisations.urls")),
+    path("portal/", include("apps.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

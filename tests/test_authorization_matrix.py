@@ -38,6 +38,7 @@ from tests.support import log_in_verified, make_staff
 
 ACTORS = ("anonymous", "no_role", *Role.values)
 LOGIN = "login"  # expectation: 302 to the login page
+PORTAL_LOGIN = "portal_login"  # expectation: 302 to the organisation portal's login page
 ANY = "any"  # expectation: any answer but a server error (admin pages on objects that may not exist)
 
 
@@ -118,6 +119,13 @@ DECLARED: dict[str, Expect] = {
     "accounts:logout": Expect(anonymous=405, default=405),
     "accounts:otp_verify": Expect(anonymous=LOGIN, default=302),
     "accounts:otp_setup": Expect(anonymous=LOGIN, default=302),
+    # Account pages every verified account uses, staff and organisation users alike.
+    "accounts:recovery_codes": Expect(anonymous=LOGIN, default=200),
+    "accounts:password_change": Expect(anonymous=LOGIN, default=200),
+    # The organisation portal: staff are sent to its login page like anonymous visitors.
+    "portal:login": Expect(anonymous=200, default=200),
+    "portal:logout": Expect(anonymous=405, default=405),
+    "portal:home": Expect(anonymous=PORTAL_LOGIN, default=PORTAL_LOGIN),
     "set_language": Expect(anonymous=302, default=302),
 }
 
@@ -306,6 +314,8 @@ def test_matrix(actor_clients, samples):
             checked += 1
             if wanted == LOGIN:
                 ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+            elif wanted == PORTAL_LOGIN:
+                ok = response.status_code == 302 and response["Location"].startswith("/portal/login/")
             elif wanted == ANY:
                 ok = response.status_code < 500 and not (actor != Role.ADMINISTRATOR and response.status_code == 200)
             else:

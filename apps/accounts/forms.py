@@ -2,10 +2,18 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .choices import UserKind
+
 
 class LoginForm(AuthenticationForm):
-    """E-mail and password. One message for an unknown address and a wrong password."""
+    """E-mail and password. One message for an unknown address and a wrong password.
 
+    Each login page admits one kind of account (``account_kind``): staff log in here, people
+    acting for an organisation on the portal's own page. An account of the other kind gets the
+    same message as a wrong password, so neither page tells which addresses exist.
+    """
+
+    account_kind: str = UserKind.STAFF
     error_messages = {
         "invalid_login": _("The e-mail address or the password is incorrect."),
         "inactive": _("The e-mail address or the password is incorrect."),
@@ -22,6 +30,11 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.kind != self.account_kind:
+            raise self.get_invalid_login_error()
 
 
 class TokenForm(forms.Form):

@@ -5,6 +5,7 @@ event, the view renders or redirects.
 """
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -22,11 +23,18 @@ from django_otp import login as otp_login
 from apps.audit.services import client_ip
 
 from . import selectors, services
-from .choices import ROLE_DESCRIPTIONS, Role
+from .choices import ROLE_DESCRIPTIONS, Role, UserKind
 from .forms import EnrolmentForm, LoginForm, TokenForm
 from .permissions import RoleRequiredMixin
 
 RECOVERY_CODES_SESSION_KEY = "accounts_recovery_codes"
+
+
+def home_url_for(user) -> str:
+    """Where an account lands by default: the portal for organisation users, the staff home otherwise."""
+    if getattr(user, "kind", None) == UserKind.ORGANISATION:
+        return settings.PORTAL_URL_PREFIX
+    return reverse("accounts:home")
 
 
 def _safe_next(request, default: str) -> str:
@@ -56,7 +64,7 @@ class LoginView(auth_views.LoginView):
 
     def get_success_url(self):
         # After the password comes the second factor; keep where the user was going.
-        target = self.get_redirect_url() or reverse("accounts:home")
+        target = self.get_redirect_url() or home_url_for(self.request.user)
         step = "accounts:otp_verify" if selectors.has_second_factor(self.request.user) else "accounts:otp_setup"
         return f"{reverse(step)}?next={target}"
 
@@ -65,13 +73,14 @@ class LogoutView(View):
     """POST only: logging out through a link would let any page log the user out."""
 
     http_method_names = ["post"]
+    success_url = reverse_lazy("accounts:login")
 
     def post(self, request):
         if request.user.is_authenticated:
             services.logout_record(user=request.user, ip=client_ip(request))
         logout(request)
         messages.success(request, _("You are logged out."))
-        return redirect("accounts:login")
+        return redirect(self.success_url)
 
 
 class PendingSecondFactorMixin(LoginRequiredMixin):
@@ -79,7 +88,7 @@ class PendingSecondFactorMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.is_verified():
-            return HttpResponseRedirect(_safe_next(request, reverse("accounts:home")))
+            return HttpResponseRedirect(_safe_next(request, home_url_for(request.user)))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -106,7 +115,7 @@ class OTPVerifyView(PendingSecondFactorMixin, FormView):
                 self.request,
                 _("You used a recovery code; it will not work again. Regenerate your codes if few are left."),
             )
-        return HttpResponseRedirect(_safe_next(self.request, reverse("accounts:home")))
+        return HttpResponseRedirect(_safe_next(self.request, home_url_for(self.request.user)))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
@@ -148,15 +157,19 @@ class OTPSetupView(PendingSecondFactorMixin, FormView):
         return redirect(f"{reverse('accounts:recovery_codes')}?next={_safe_next(self.request, '')}")
 
 
-class RecoveryCodesView(RoleRequiredMixin, TemplateView):
-    """Shows freshly generated recovery codes once; POST generates a new set."""
+class RecoveryCodesView(LoginRequiredMixin, TemplateView):
+    """Shows freshly generated recovery codes once; POST generates a new set.
+
+    Any account past its second factor (``SecondFactorRequiredMiddleware``): staff, and people
+    acting for an organisation, whose portal enrolment ends here too.
+    """
 
     template_name = "accounts/recovery_codes.html"
-    allowed_roles = None
 
     def get_context_data(self, **kwargs):
         codes = self.request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
-        return super().get_context_data(codes=codes, next=_safe_next(self.request, reverse("accounts:home")), **kwargs)
+        next_url = _safe_next(self.request, home_url_for(self.request.user))
+        return super().get_context_data(codes=codes, next=next_url, **kwargs)
 
     def post(self, request):
         request.session[RECOVERY_CODES_SESSION_KEY] = services.recovery_codes_regenerate(
@@ -165,11 +178,14 @@ class RecoveryCodesView(RoleRequiredMixin, TemplateView):
         return redirect("accounts:recovery_codes")
 
 
-class PasswordChangeView(RoleRequiredMixin, FormView):
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    """Any account past its second factor changes its own password (staff and organisation users)."""
+
     template_name = "accounts/password_change.html"
     form_class = PasswordChangeForm
-    allowed_roles = None
-    success_url = reverse_lazy("accounts:home")
+
+    def get_success_url(self):
+        return home_url_for(self.request.user)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
