@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, UnreadablePostError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -130,7 +131,9 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
             _close(files)
         messages.success(request, _("%(count)d evidence item(s) registered.") % {"count": len(created)})
         if request.headers.get("Accept") == "application/json":
-            return HttpResponse(status=201, headers={"Location": case.get_absolute_url()})
+            return HttpResponse(
+                status=201, headers={"Location": reverse("cases:tab", kwargs={"pk": case.pk, "tab": "evidence"})}
+            )
         return redirect("cases:tab", pk=case.pk, tab="evidence")
 
     def _register(self, form, case):
