@@ -294,6 +294,14 @@ DEADLINE_REMINDER_STALE_AFTER = timedelta(minutes=env.int("DEADLINE_REMINDER_STA
 # After this many attempts a reminder that cannot be sent is left alone (and logged as an error).
 DEADLINE_REMINDER_MAX_ATTEMPTS = env.int("DEADLINE_REMINDER_MAX_ATTEMPTS", default=5)
 
+# --- Audit anchors -------------------------------------------------------------------------------
+# The chain head is appended every AUDIT_ANCHOR_MINUTES (60: hourly) to a file per day in
+# AUDIT_ANCHOR_DIR (keep it on storage the database administrator cannot rewrite), and mailed to
+# AUDIT_ANCHOR_EMAIL when set. ``audit_verify --anchors DIR`` checks the chain against them.
+AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors")))
+AUDIT_ANCHOR_EMAIL = env.str("AUDIT_ANCHOR_EMAIL", default="")
+AUDIT_ANCHOR_MINUTES = env.int("AUDIT_ANCHOR_MINUTES", default=60)
+
 # --- Celery -------------------------------------------------------------------------------------
 # Without CELERY_BROKER_URL, kombu's filesystem transport: a real worker and beat run with no
 # Redis, sharing folders under var/.
@@ -334,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     # Reminds case teams of deadlines coming up, marks overdue ones missed and tells managers;
     # every reminder is recorded under a unique constraint, so a rerun never sends it twice.
     "deadline-reminders": {"task": "apps.deadlines.tasks.send_deadline_reminders", "schedule": crontab(minute=5)},
+    # Writes the audit chain's head outside the database (a file per day, optionally a mail).
+    "audit-anchor": {
+        "task": "apps.audit.tasks.anchor_audit_chain",
+        "schedule": crontab(minute=f"*/{AUDIT_ANCHOR_MINUTES}") if AUDIT_ANCHOR_MINUTES < 60 else crontab(minute=0),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -1,25 +1,42 @@
-"""``python manage.py audit_verify [--case ID]``: recompute the hash chains.
+"""``python manage.py audit_verify [--case ID] [--anchors DIR]``: recompute the hash chains.
 
 Exit 0 printing the number of events and the head hash; exit 1 naming the first broken
-sequence number.
+sequence number, or (with ``--anchors``) the first anchor the chain no longer matches.
 """
 
 import sys
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from apps.audit.anchors import anchors_check, anchors_read
 from apps.audit.services import verification_record
 from apps.audit.verify import verify_case_chain, verify_chain
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit log's hash chains (whole chain, or one case's) and report the first break."
+    help = (
+        "Recompute the audit log's hash chains (whole chain, or one case's) and report the first break; "
+        "with --anchors, also check the chain against the anchors written outside the database."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--case", type=int, help="verify only this case's chain")
+        parser.add_argument("--anchors", type=Path, help="directory of anchor files (AUDIT_ANCHOR_DIR)")
 
     def handle(self, *args, **options):
         case_id = options.get("case")
+        directory = options.get("anchors")
+        if directory is not None and case_id is not None:
+            raise CommandError("--anchors checks the whole chain: do not combine it with --case.")
+        anchors = None
+        if directory is not None:
+            if not directory.is_dir():
+                raise CommandError(f"{directory}: no such directory")
+            try:
+                anchors = anchors_read(directory)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         result = verify_case_chain(case_id) if case_id is not None else verify_chain()
         verification_record(result=result, case_id=case_id)
         if not result.ok:
@@ -30,3 +47,13 @@ class Command(BaseCommand):
         self.stdout.write(f"OK: {scope}{result.events_checked} events, head seq {result.head_seq}, head hash {head}")
         if result.reason:
             self.stdout.write(f"note: {result.reason}")
+        if anchors is not None:
+            check = anchors_check(anchors)
+            if not check.ok:
+                bad = check.first_mismatch
+                self.stderr.write(
+                    f"ANCHOR MISMATCH at {bad.source} (seq {bad.seq}, anchored {bad.at}): {check.reason}; "
+                    f"{check.anchors_checked} earlier anchor(s) matched"
+                )
+                sys.exit(1)
+            self.stdout.write(f"OK: {check.anchors_checked} anchors match")
