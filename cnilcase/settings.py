@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.controls",
     "apps.breaches",
     "apps.outcomes",
+    "apps.info_requests",
     "apps.portal",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", include("apps.evidence.urls")),
     path("cases/", include("apps.breaches.urls")),
     path("cases/", include("apps.outcomes.urls")),
+    path("cases/", include("apps.info_requests.urls")),
     path("deadlines/", include("apps.deadlines.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("organisations/", include("apps.organisations.urls")),

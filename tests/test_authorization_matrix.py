@@ -29,6 +29,7 @@ from apps.cases import services as case_services
 from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
+from apps.info_requests import services as info_request_services
 from apps.organisations import services as organisation_services
 from apps.outcomes import appeals, sanctions
 from apps.outcomes import services as outcome_services
@@ -100,6 +101,7 @@ DECLARED: dict[str, Expect] = {
     "outcomes:hearing": CASE_READERS,
     "outcomes:liquidation": CASE_READERS,
     "outcomes:document_generate": CASE_POST_ONLY,
+    "info_requests:detail": CASE_READERS,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -273,6 +275,15 @@ def samples(actor_clients):
         encoder.out, name="r.csv", size=1, sha256=encoder.sha256.hexdigest(), result=encoder.close()
     )
     imported = breach_services.campaign_import_start(actor=investigator, campaign=campaign, report=report, mode="all")
+    (info_request,) = info_request_services.request_create(
+        actor=investigator,
+        case=case,
+        parties=[party],
+        subject="Sécurité",
+        letter="Madame, Monsieur",
+        questions=[{"text": "Quelle authentification ?", "expects": "both"}],
+        period_days=15,
+    )
     return {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
@@ -298,6 +309,7 @@ def samples(actor_clients):
             "object_pk": notice.pk,
         },
         "organisations": {"pk": organisation.pk},
+        "info_requests": {"pk": case.pk, "request_pk": info_request.pk},
     }
 
 

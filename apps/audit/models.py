@@ -46,11 +46,16 @@ def format_time(value) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def canonical_json(document) -> bytes:
+    """RFC 8785 (JSON Canonicalization Scheme) bytes of a JSON value: the same content, the same bytes."""
+    return rfc8785.dumps(document)
+
+
 def canonical_bytes(values: dict) -> bytes:
     """RFC 8785 JSON of the canonical fields; ``values`` maps field names to database values."""
     document = {name: values[name] for name in CANONICAL_FIELDS}
     document["occurred_at"] = format_time(values["occurred_at"])
-    return rfc8785.dumps(document)
+    return canonical_json(document)
 
 
 def link(previous_hash: str, payload: bytes) -> str:

@@ -6,7 +6,8 @@ from, the builder of its context, and its title and file name. Adding a kind is 
 ``document_kind_register(LegalDocument(...))`` and its template.
 
 Documents are rendered in French, dates in Europe/Paris, and load no remote resource: the only
-URLs resolved are static files that Django's finders know (the Marianne font).
+URLs resolved are static files that Django's finders know (the Marianne font), through
+``apps.core.pdf``.
 
 A complainant's identity is never disclosed to the organisation (DOMAIN.md, Outcomes): a context
 holds plain values, never a case through which the complainant could be reached, and a rendering
@@ -16,15 +17,11 @@ that still contains the complainant's name, e-mail or phone (typed into the fact
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -33,13 +30,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.choices import CaseStatus, DecidingBody
 from apps.cases.models import Case, Complainant, Party
+from apps.core.pdf import html_to_pdf
 from apps.evidence.choices import EvidenceSource
 from apps.evidence.models import Evidence
 from apps.evidence.services import evidence_register
@@ -52,8 +48,6 @@ PARIS = ZoneInfo("Europe/Paris")
 DOCUMENT_LANGUAGE = "fr"
 # The documents of the procedure are evidence drawn up by the CNIL itself.
 GENERATED_SOURCE = EvidenceSource.CNIL
-# Relative URLs in the templates resolve under this base, and only there (see StaticFilesOnly).
-STATIC_BASE_URL = "file:///cnilcase-static/"
 CLOSURE_LETTER = "closure_letter"
 
 
@@ -115,22 +109,6 @@ def case_of(obj: models.Model) -> Case:
 # --- Rendering --------------------------------------------------------------------------------
 
 
-class StaticFilesOnly(URLFetcher):
-    """Serves the static files Django's finders know, under ``STATIC_BASE_URL``; refuses any other URL.
-
-    WeasyPrint reports a refused resource as a warning and goes on without it: no network, ever.
-    """
-
-    def fetch(self, url, headers=None):
-        relative = posixpath.normpath(unquote(url.removeprefix(STATIC_BASE_URL)))
-        if not url.startswith(STATIC_BASE_URL) or relative.startswith(("/", "..")):
-            raise ValueError(f"A legal document loads no resource from {url}")
-        found = finders.find(relative)
-        if not found:
-            raise FileNotFoundError(url)
-        return URLFetcherResponse(url, body=Path(found).read_bytes())
-
-
 def _plain_text(markup: str) -> str:
     text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
     return " ".join(text.split()).casefold()
@@ -160,7 +138,7 @@ def document_render(kind: str, obj: models.Model) -> bytes:
         title = str(document.title) % {"reference": document.reference(obj)}
         markup = render_to_string(document.template, {"title": title, **context})
     _refuse_complainant_identity(case_of(obj), markup)
-    return HTML(string=markup, base_url=STATIC_BASE_URL, url_fetcher=StaticFilesOnly()).write_pdf()
+    return html_to_pdf(markup)
 
 
 def _file_safe(reference: str) -> str:

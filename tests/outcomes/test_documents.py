@@ -240,23 +240,6 @@ def test_sanction_report_letter_and_hearing_convocation(agent, setting):
     assert convocation.original_filename == "convocation-seance-2025-03-20.pdf"
 
 
-def test_documents_load_local_static_files_only():
-    fetcher = documents.StaticFilesOnly()
-    font = fetcher.fetch(documents.STATIC_BASE_URL + "dsfr/dist/fonts/Marianne-Regular.woff2")
-    assert font.read(4) == b"wOF2"
-    refused = (
-        "https://example.org/tracker.css",
-        "http://127.0.0.1:8000/static/x.css",
-        "file:///etc/passwd",
-        documents.STATIC_BASE_URL + "../../etc/passwd",
-    )
-    for url in refused:
-        with pytest.raises(ValueError, match="loads no resource"):
-            fetcher.fetch(url)
-    with pytest.raises(FileNotFoundError):
-        fetcher.fetch(documents.STATIC_BASE_URL + "dsfr/absent.css")
-
-
 # --- The page -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,853 @@
+"""Writes on requests for information: portal accesses and invitations, requests, answers, receipts, messages.
+
+Every function takes an explicit ``actor`` (a staff member, or for the portal-side writes the
+person acting for the organisation), runs in one transaction, sets the history's change reason and
+records an audit event. E-mails go once the transaction commits and carry no case content, only a
+link (an e-mail is not a formal delivery: requests for information are ordinary letters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.accounts import services as account_services
+from apps.accounts.choices import UserKind
+from apps.accounts.selectors import active_managers
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
+from apps.cases.choices import CaseStatus
+from apps.cases.models import Case, Party
+from apps.cases.selectors import case_team_members
+from apps.deadlines import services as deadline_services
+from apps.deadlines.models import Deadline, DeadlineStatus
+from apps.evidence import services as evidence_services
+from apps.evidence.choices import EvidenceSource
+from apps.evidence.uploads import display_filename
+from apps.notifications.services import notify
+
+from . import receipts
+from .choices import TRANSITIONS, Expects, PortalRole, RequestStatus, SubmissionStatus
+from .mail import mail_on_commit
+from .models import (
+    REQUEST_OBJECT_TYPE,
+    Answer,
+    AnswerFile,
+    InfoRequest,
+    Invitation,
+    Message,
+    PortalAccess,
+    Question,
+    Submission,
+)
+from .receipts import receipt_verify as receipt_verify  # part of this module's API
+
+INVITATION_VALIDITY = timedelta(days=7)
+MAX_PERIOD_DAYS = 365
+MAX_MESSAGE_LENGTH = 10_000
+MAX_ANSWER_LENGTH = 100_000
+# A deadline still waiting for the answer (a missed one is met late by the first submission).
+UNMET_DEADLINE = (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.MISSED)
+
+
+def _audit(action, *, actor, obj, summary: str, case_id: int | None, ip=None, **data) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        summary=summary,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        case_id=case_id,
+        data=data,
+        ip=ip,
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _site_link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def portal_request_path(request: InfoRequest) -> str:
+    """Where a portal user reads a request (the portal's page if it has one, else the portal's home)."""
+    try:
+        return reverse("portal:request", args=[request.pk])
+    except NoReverseMatch:
+        return settings.PORTAL_URL_PREFIX
+
+
+def _refuse_closed_case(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError(_("This case is closed."), code="case_closed")
+
+
+def _set_status(request: InfoRequest, to_status: str, reason: str, *fields: str) -> None:
+    if to_status not in TRANSITIONS[request.status]:
+        raise ValidationError(
+            _("A request cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": request.get_status_display(), "to": RequestStatus(to_status).label},
+            code="transition",
+        )
+    request.status = to_status
+    request._change_reason = reason
+    request.save(update_fields=["status", *fields])
+
+
+def _touch(case_id: int) -> None:
+    Case.objects.filter(pk=case_id).update(last_activity_at=timezone.now())
+
+
+def _organisation_users(request: InfoRequest) -> list:
+    """The active people acting for the request's organisation on its case (those told of it)."""
+    users = get_user_model().objects.filter(
+        is_active=True,
+        kind=UserKind.ORGANISATION,
+        portal_accesses__organisation_id=request.organisation_id,
+        portal_accesses__case_id=request.case_id,
+        portal_accesses__revoked_at__isnull=True,
+    )
+    return list(users.distinct().order_by("pk"))
+
+
+def _case_team(case: Case) -> list:
+    """The case team; the managers when the case has no team (as for deadline reminders)."""
+    return case_team_members(case) or active_managers()
+
+
+def _tell_organisation(request: InfoRequest, *, kind: str, title: str, body: str) -> None:
+    """In-app and e-mail to the organisation's portal users: a link only, never case content."""
+    recipients = _organisation_users(request)
+    path = portal_request_path(request)
+    notify(recipients=recipients, title=title, body=body, url=path, kind=kind)
+    with translation.override(settings.LANGUAGE_CODE):
+        mail_on_commit(
+            to=[user.email for user in recipients],
+            subject=title,
+            body="\n\n".join(
+                [
+                    body,
+                    _("Read it on the CNIL's portal: %(link)s") % {"link": _site_link(path)},
+                    _("This e-mail is not a formal delivery; the portal holds the request and its documents."),
+                ]
+            ),
+        )
+
+
+def _tell_case_team(request: InfoRequest, *, kind: str, title: str, body: str) -> None:
+    recipients = _case_team(request.case)
+    path = request.get_absolute_url()
+    notify(recipients=recipients, title=title, body=body, url=path, kind=kind)
+    mail_on_commit(
+        to=[user.email for user in recipients],
+        subject=title,
+        body="\n\n".join([body, _("Open the request: %(link)s") % {"link": _site_link(path)}]),
+    )
+
+
+def _portal_access(actor, request: InfoRequest) -> PortalAccess:
+    """The actor's active access to the request's organisation and case; refused otherwise."""
+    if not (actor.is_authenticated and actor.is_active and actor.kind == UserKind.ORGANISATION):
+        raise PermissionDenied
+    access = PortalAccess.objects.filter(
+        organisation_id=request.organisation_id, user=actor, case_id=request.case_id, revoked_at__isnull=True
+    ).first()
+    if access is None:
+        raise PermissionDenied
+    return access
+
+
+def _locked_request(request: InfoRequest) -> InfoRequest:
+    return InfoRequest.objects.select_for_update().select_related("case", "organisation", "party").get(pk=request.pk)
+
+
+def _refuse_unanswerable(request: InfoRequest) -> None:
+    if request.status == RequestStatus.CLOSED:
+        raise ValidationError(_("This request is closed: it can no longer be answered."), code="closed")
+    if not request.is_answerable:
+        raise ValidationError(_("This request has not been sent."), code="not_sent")
+
+
+# --- Portal accesses and invitations -----------------------------------------------------------
+
+
+@transaction.atomic
+def portal_invite(
+    *, actor, party: Party, full_name: str, email: str, role: str, ip: str | None = None
+) -> tuple[PortalAccess, str]:
+    """Invite a person to act for a party's organisation on its case; returns the access and the raw token.
+
+    The organisation-kind account is created, or reused when the person already acts for the same
+    organisation. Refused for a staff member's address, for a person acting for another
+    organisation (one login per organisation), or on a closed case. The single-use link, valid 7
+    days, is e-mailed once the transaction commits; the e-mail names neither the case nor the
+    organisation. The person then sets a password and enrols a second factor (TOTP).
+    """
+    full_name, email = " ".join((full_name or "").split()), (email or "").strip()
+    errors = {}
+    if not full_name:
+        errors["full_name"] = _("Give the name of the person invited.")
+    if role not in PortalRole.values:
+        errors["role"] = _("Choose the role of the person invited.")
+    if not email:
+        errors["email"] = _("Give the e-mail address of the person invited.")
+    if errors:
+        raise ValidationError(errors)
+    _refuse_closed_case(party.case)
+    email = get_user_model().objects.normalize_email(email).lower()
+    user = get_user_model().objects.select_for_update().filter(email__iexact=email).first()
+    if user is not None and user.kind != UserKind.ORGANISATION:
+        raise ValidationError(
+            {"email": _("This address belongs to a CNIL staff account: staff do not use the portal.")},
+            code="staff_account",
+        )
+    if (
+        user is not None
+        and PortalAccess.objects.filter(user=user).exclude(organisation_id=party.organisation_id).exists()
+    ):
+        raise ValidationError(
+            {
+                "email": _(
+                    "This person already acts for another organisation on the portal. A person acting for "
+                    "several organisations has one login per organisation: use another address."
+                )
+            },
+            code="other_organisation",
+        )
+    if user is None:
+        user = account_services.user_create(
+            actor=actor, email=email, full_name=full_name, kind=UserKind.ORGANISATION, ip=ip
+        )
+    access = PortalAccess.objects.filter(user=user, party=party, revoked_at__isnull=True).first()
+    if access is None:
+        access = PortalAccess(
+            user=user,
+            organisation_id=party.organisation_id,
+            case_id=party.case_id,
+            party=party,
+            role=role,
+            invited_by=actor,
+        )
+        access._change_reason = "portal_invite"
+        access.save()
+    elif access.role != role:
+        access.role = role
+        access._change_reason = "portal_invite (role)"
+        access.save(update_fields=["role"])
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        access=access,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+        created_by=actor,
+    )
+    invitation._change_reason = "portal_invite"
+    invitation.save()
+    _audit(
+        AuditAction.PORTAL_INVITED,
+        actor=actor,
+        obj=access,
+        summary=_("%(name)s invited to act for %(organisation)s on the portal")
+        % {"name": full_name, "organisation": party.organisation},
+        case_id=party.case_id,
+        ip=ip,
+        user=user.pk,
+        organisation=party.organisation_id,
+        party=party.pk,
+        role=role,
+        invitation=invitation.pk,
+        expires_at=invitation.expires_at.isoformat(),
+    )
+    link = _site_link(f"{settings.PORTAL_URL_PREFIX}invitation/{token}/")
+    with translation.override(settings.LANGUAGE_CODE):
+        mail_on_commit(
+            to=[user.email],
+            subject=_("Your invitation to the CNIL's portal"),
+            body="\n\n".join(
+                [
+                    _("Hello %(name)s,") % {"name": full_name},
+                    _(
+                        "The CNIL invites you to its portal for organisations. To activate your access, choose "
+                        "a password by following this link, valid for 7 days and usable once:"
+                    ),
+                    link,
+                    _("You will then set up a second factor with an authenticator app (TOTP)."),
+                    _("If you did not expect this invitation, ignore this e-mail."),
+                ]
+            ),
+        )
+    return access, token
+
+
+def invitation_get(token: str) -> Invitation | None:
+    """The invitation of a raw token if it can still be used: unused, unexpired, its access not revoked."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        Invitation.objects.filter(
+            token_hash=_token_hash(token),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            access__revoked_at__isnull=True,
+        )
+        .select_related("access__user", "access__organisation")
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, ip: str | None = None):
+    """Use an invitation once: set the person's password (Django's validators) and return the account.
+
+    An expired, used or revoked invitation is refused with one message. The account is reactivated
+    if its accesses had all been revoked before. The second factor is enrolled next, through the
+    accounts pages (``/accounts/2fa/setup/``).
+    """
+    invitation = invitation_get(token)
+    if invitation is not None:
+        invitation = Invitation.objects.select_for_update().select_related("access__user").get(pk=invitation.pk)
+    if invitation is None or invitation.used_at is not None:
+        raise ValidationError(
+            _("This invitation link is invalid, has expired or has already been used. Ask the CNIL for a new one."),
+            code="invalid_invitation",
+        )
+    user = invitation.access.user
+    password_validation.validate_password(password, user)
+    invitation.used_at = timezone.now()
+    invitation._change_reason = "invitation_accept"
+    invitation.save(update_fields=["used_at"])
+    if not user.is_active:
+        account_services.user_reactivate(actor=user, user=user, ip=ip)
+    account_services.password_change(actor=user, new_password=password, ip=ip)
+    _audit(
+        AuditAction.PORTAL_INVITATION_ACCEPTED,
+        actor=user,
+        obj=invitation.access,
+        summary=_("Portal invitation accepted by %(email)s") % {"email": user.email},
+        case_id=invitation.access.case_id,
+        ip=ip,
+        invitation=invitation.pk,
+    )
+    return user
+
+
+@transaction.atomic
+def portal_access_revoke(*, actor, access: PortalAccess, ip: str | None = None) -> PortalAccess:
+    """End a person's access to a case at once. With no active access left, the account is deactivated
+    (``user_deactivate``), which ends its sessions immediately."""
+    access = PortalAccess.objects.select_for_update().select_related("user", "organisation").get(pk=access.pk)
+    if access.revoked_at is not None:
+        raise ValidationError(_("This access is already revoked."), code="revoked")
+    access.revoked_at, access.revoked_by = timezone.now(), actor
+    access._change_reason = "portal_access_revoke"
+    access.save(update_fields=["revoked_at", "revoked_by"])
+    _audit(
+        AuditAction.PORTAL_ACCESS_REVOKED,
+        actor=actor,
+        obj=access,
+        summary=_("Portal access of %(email)s for %(organisation)s revoked")
+        % {"email": access.user.email, "organisation": access.organisation},
+        case_id=access.case_id,
+        ip=ip,
+        user=access.user_id,
+    )
+    if not PortalAccess.objects.filter(user=access.user, revoked_at__isnull=True).exists():
+        account_services.user_deactivate(actor=actor, user=access.user, ip=ip)
+    return access
+
+
+# --- Requests (staff side) -----------------------------------------------------------------------
+
+
+def _clean_questions(questions: list[dict]) -> list[dict]:
+    cleaned = []
+    for question in questions:
+        text = (question.get("text") or "").strip()
+        if not text:
+            continue
+        expects = question.get("expects") or Expects.TEXT
+        if expects not in Expects.values:
+            raise ValidationError({"questions": _("Unknown kind of answer expected.")})
+        cleaned.append({"text": text, "expects": expects})
+    return cleaned
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor,
+    case: Case,
+    parties,
+    subject: str,
+    letter: str,
+    questions: list[dict],
+    period_days: int,
+    ip: str | None = None,
+) -> list[InfoRequest]:
+    """Draft a request for information to one or several parties of a case: one copy per party, each
+    isolated (the organisation of one never sees another's), sharing a batch.
+
+    Refused without a party of the case, a subject, a letter, a question, or with a period outside
+    1 to 365 days (DOMAIN.md: documents are due "as set in the letter", from its receipt).
+    """
+    parties = list({party.pk: party for party in parties}.values())
+    questions = _clean_questions(questions)
+    errors = {}
+    if not parties:
+        errors["parties"] = _("Choose at least one party.")
+    elif any(party.case_id != case.pk for party in parties):
+        errors["parties"] = _("A request is addressed to parties of its case only.")
+    if not (subject or "").strip():
+        errors["subject"] = _("Give the subject of the request.")
+    if not (letter or "").strip():
+        errors["letter"] = _("Write the letter introducing the request.")
+    if not questions:
+        errors["questions"] = _("Ask at least one question.")
+    if period_days is None or not 1 <= period_days <= MAX_PERIOD_DAYS:
+        errors["period_days"] = _("The period to answer is between 1 and %(max)d days.") % {"max": MAX_PERIOD_DAYS}
+    if errors:
+        raise ValidationError(errors)
+    _refuse_closed_case(case)
+    batch = InfoRequest._meta.get_field("batch").default()
+    created = []
+    for party in sorted(parties, key=lambda p: p.pk):
+        request = InfoRequest(
+            case=case,
+            party=party,
+            organisation_id=party.organisation_id,
+            batch=batch,
+            subject=subject.strip(),
+            letter=letter.strip(),
+            period_days=period_days,
+            created_by=actor,
+        )
+        request._change_reason = "request_create"
+        request.save()
+        for position, question in enumerate(questions, start=1):
+            row = Question(request=request, position=position, **question)
+            row._change_reason = "request_create"
+            row.save()
+        _audit(
+            AuditAction.INFO_REQUEST_CREATED,
+            actor=actor,
+            obj=request,
+            summary=_("Request “%(subject)s” drafted for %(organisation)s")
+            % {"subject": request.subject, "organisation": party.organisation},
+            case_id=case.pk,
+            ip=ip,
+            party=party.pk,
+            organisation=party.organisation_id,
+            batch=str(batch),
+            questions=len(questions),
+            period_days=period_days,
+        )
+        created.append(request)
+    _touch(case.pk)
+    return created
+
+
+@transaction.atomic
+def request_send(*, actor, request: InfoRequest, ip: str | None = None) -> InfoRequest:
+    """Send a drafted request: the organisation's portal users are told (a link only) and the answer is
+    due ``period_days`` from now (deadline rule "document_request")."""
+    request = _locked_request(request)
+    if request.status != RequestStatus.DRAFT:
+        raise ValidationError(_("This request has already been sent."), code="already_sent")
+    _refuse_closed_case(request.case)
+    request.sent_at = timezone.now()
+    _set_status(request, RequestStatus.SENT, "request_send", "sent_at")
+    deadline = deadline_services.deadline_create(
+        actor=actor,
+        case=request.case,
+        kind="document_request",
+        amount=request.period_days,
+        started_at=request.sent_at,
+        start_event=_("Request “%(subject)s” sent to %(organisation)s")
+        % {"subject": request.subject, "organisation": request.organisation},
+        title=_("Answer of %(organisation)s to “%(subject)s”")
+        % {"organisation": request.organisation, "subject": request.subject},
+        object_type=REQUEST_OBJECT_TYPE,
+        object_id=str(request.pk),
+        ip=ip,
+    )
+    _audit(
+        AuditAction.INFO_REQUEST_SENT,
+        actor=actor,
+        obj=request,
+        summary=_("Request “%(subject)s” sent to %(organisation)s")
+        % {"subject": request.subject, "organisation": request.organisation},
+        case_id=request.case_id,
+        ip=ip,
+        deadline=deadline.pk,
+        due_at=deadline.due_at.isoformat(),
+    )
+    _touch(request.case_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_organisation(
+            request,
+            kind="info_request_sent",
+            title=_("New request for information from the CNIL"),
+            body=_("The CNIL has sent a request for information to your organisation."),
+        )
+    return request
+
+
+@transaction.atomic
+def request_close(*, actor, request: InfoRequest, ip: str | None = None) -> InfoRequest:
+    """Close a sent request: no more answers nor messages. Its deadline, if still pending, is cancelled."""
+    request = _locked_request(request)
+    if request.status == RequestStatus.DRAFT:
+        raise ValidationError(_("A draft is not closed: it was never sent."), code="draft")
+    if request.status == RequestStatus.CLOSED:
+        raise ValidationError(_("This request is already closed."), code="closed")
+    request.closed_at = timezone.now()
+    _set_status(request, RequestStatus.CLOSED, "request_close", "closed_at")
+    for deadline in Deadline.objects.filter(object_type=REQUEST_OBJECT_TYPE, object_id=str(request.pk)).pending():
+        deadline_services.deadline_cancel(actor=actor, deadline=deadline, reason=_("request closed"), ip=ip)
+    _audit(
+        AuditAction.INFO_REQUEST_CLOSED,
+        actor=actor,
+        obj=request,
+        summary=_("Request “%(subject)s” to %(organisation)s closed")
+        % {"subject": request.subject, "organisation": request.organisation},
+        case_id=request.case_id,
+        ip=ip,
+    )
+    _touch(request.case_id)
+    return request
+
+
+# --- Answers (portal side) -----------------------------------------------------------------------
+
+
+def _draft_for(request: InfoRequest, actor) -> Submission:
+    """The request's draft submission, created (numbered after the last one) if there is none."""
+    draft = Submission.objects.select_for_update().filter(request=request, status=SubmissionStatus.DRAFT).first()
+    if draft is None:
+        last = Submission.objects.filter(request=request).aggregate(last=Max("number"))["last"] or 0
+        draft = Submission(request=request, organisation_id=request.organisation_id, number=last + 1, created_by=actor)
+        draft._change_reason = "draft created"
+        draft.save()
+    return draft
+
+
+@transaction.atomic
+def draft_save(*, actor, request: InfoRequest, answers: dict[int, str], ip: str | None = None) -> Submission:
+    """Save the text answers of the organisation's draft (question id → text; an empty text removes it).
+
+    Refused on a closed or unsent request, or for a question of another request.
+    """
+    request = _locked_request(request)
+    _portal_access(actor, request)
+    _refuse_unanswerable(request)
+    questions = {question.pk: question for question in request.questions.all()}
+    try:
+        wanted = {int(pk): (text or "").strip() for pk, text in answers.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("Unknown question.")) from exc
+    if set(wanted) - set(questions):
+        raise ValidationError(_("Unknown question."), code="question")
+    too_long = [pk for pk, text in wanted.items() if len(text) > MAX_ANSWER_LENGTH]
+    if too_long:
+        raise ValidationError(
+            _("An answer is limited to %(max)d characters; send longer texts as documents.")
+            % {"max": MAX_ANSWER_LENGTH}
+        )
+    draft = _draft_for(request, actor)
+    existing = {answer.question_id: answer for answer in draft.answers.all()}
+    changed = 0
+    for pk, text in wanted.items():
+        answer = existing.get(pk)
+        if not text:
+            if answer is not None:
+                answer._change_reason = "draft_save"
+                answer.delete()
+                changed += 1
+            continue
+        if answer is None:
+            answer = Answer(submission=draft, question=questions[pk], text=text)
+        elif answer.text == text:
+            continue
+        answer.text = text
+        answer._change_reason = "draft_save"
+        answer.save()
+        changed += 1
+    if changed:
+        _audit(
+            AuditAction.ANSWER_DRAFT_SAVED,
+            actor=actor,
+            obj=draft,
+            summary=_("Answer draft to “%(subject)s” saved") % {"subject": request.subject},
+            case_id=request.case_id,
+            ip=ip,
+            answers_changed=changed,
+        )
+    return draft
+
+
+@transaction.atomic
+def draft_file_add(*, actor, request: InfoRequest, question: Question, upload, ip: str | None = None) -> AnswerFile:
+    """Add a document to a question of the organisation's draft, stored by its SHA-256 (hashed as it was
+    streamed in when the upload handler did it). Refused, with nothing stored, over the size limit or
+    for a type not accepted as evidence, as ``evidence_register`` would; and for a question that
+    expects a text answer only."""
+    request = _locked_request(request)
+    _portal_access(actor, request)
+    _refuse_unanswerable(request)
+    if question.request_id != request.pk:
+        raise ValidationError(_("Unknown question."), code="question")
+    if not question.wants_documents:
+        raise ValidationError(_("This question expects a text answer, not documents."), code="text_only")
+    # blob_store refuses a new content over the limit or of a refused type before storing anything;
+    # content it already holds is checked the same way, against today's limits.
+    blob = evidence_services.blob_store(
+        upload, sha256=getattr(upload, "sha256", None), size=getattr(upload, "hashed_size", None)
+    )
+    evidence_services.check_upload(size=blob.size, media_type=blob.media_type)
+    draft = _draft_for(request, actor)
+    item = AnswerFile(
+        submission=draft,
+        question=question,
+        blob=blob,
+        original_filename=display_filename(upload.name),
+        size=blob.size,
+        sha256=blob.sha256,
+        media_type=blob.media_type,
+        uploaded_by=actor,
+    )
+    item._change_reason = "draft_file_add"
+    item.save()
+    _audit(
+        AuditAction.ANSWER_FILE_ADDED,
+        actor=actor,
+        obj=item,
+        summary=_("“%(name)s” added to the answer draft to “%(subject)s”")
+        % {"name": item.original_filename, "subject": request.subject},
+        case_id=request.case_id,
+        ip=ip,
+        submission=draft.pk,
+        question=question.position,
+        sha256=blob.sha256,
+        size=blob.size,
+        media_type=blob.media_type,
+    )
+    return item
+
+
+@transaction.atomic
+def draft_file_remove(*, actor, file: AnswerFile, ip: str | None = None) -> None:
+    """Take a document out of the organisation's draft (a submitted document is never removed)."""
+    item = AnswerFile.objects.select_related("submission__request").get(pk=file.pk)
+    request = _locked_request(item.submission.request)
+    _portal_access(actor, request)
+    item = AnswerFile.objects.select_related("submission").get(pk=item.pk)
+    if not item.submission.is_draft:
+        raise ValidationError(_("A submitted document is final: it cannot be removed."), code="submitted")
+    _refuse_unanswerable(request)
+    pk, name, sha256 = item.pk, item.original_filename, item.sha256
+    item._change_reason = "draft_file_remove"
+    item.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ANSWER_FILE_REMOVED,
+        summary=_("“%(name)s” removed from the answer draft to “%(subject)s”")
+        % {"name": name, "subject": request.subject},
+        object_type=AnswerFile._meta.label_lower,
+        object_id=str(pk),
+        case_id=request.case_id,
+        data={"sha256": sha256},
+        ip=ip,
+    )
+
+
+class _StoredFile:
+    """A document already stored as a blob, handed to ``evidence_register``: found by its SHA-256, never
+    read again (``blob_store`` returns the existing blob)."""
+
+    def __init__(self, item: AnswerFile):
+        self.name, self.sha256, self.hashed_size = item.original_filename, item.sha256, item.size
+
+
+def _answered_questions(request: InfoRequest) -> set[int]:
+    """Questions answered across the submitted submissions: the text and/or the documents they expect."""
+    submitted = Submission.objects.filter(request=request, status=SubmissionStatus.SUBMITTED)
+    with_text = set(Answer.objects.filter(submission__in=submitted).values_list("question_id", flat=True))
+    with_files = set(AnswerFile.objects.filter(submission__in=submitted).values_list("question_id", flat=True))
+    return {
+        question.pk
+        for question in request.questions.all()
+        if (not question.wants_text or question.pk in with_text)
+        and (not question.wants_documents or question.pk in with_files)
+    }
+
+
+@transaction.atomic
+def submission_submit(*, actor, request: InfoRequest, ip: str | None = None) -> Submission:
+    """Submit the organisation's draft: final, with its receipt. Exactly once per draft.
+
+    The request row is locked first, so of two submits (a double click) the second finds no draft
+    and is refused ("already submitted"). Each document becomes evidence of the case, source
+    "organisation submission", linked to the party. The receipt (number, organisation, request,
+    server time, each file's name, size and SHA-256, each answer's SHA-256) is hashed over its
+    RFC 8785 bytes and recorded in the audit log. The first submission meets the request's deadline;
+    the request is then answered, or partially answered while a question is still unanswered.
+    """
+    request = _locked_request(request)
+    _portal_access(actor, request)
+    _refuse_unanswerable(request)
+    draft = Submission.objects.select_for_update().filter(request=request, status=SubmissionStatus.DRAFT).first()
+    if draft is None:
+        raise ValidationError(_("Nothing to submit: this answer has already been submitted."), code="already_submitted")
+    answers = list(draft.answers.select_related("question").order_by("question__position", "pk"))
+    files = list(draft.files.select_related("question").order_by("question__position", "uploaded_at", "pk"))
+    if not answers and not files:
+        raise ValidationError(_("Nothing to submit: answer a question or add a document first."), code="empty")
+    now = timezone.now()
+    number = receipts.receipt_number_next(now)
+    with translation.override(settings.LANGUAGE_CODE):
+        for item in files:
+            item.evidence = evidence_services.evidence_register(
+                actor=actor,
+                case=request.case,
+                upload=_StoredFile(item),
+                title=(
+                    _("Answer %(receipt)s, question %(position)d: %(name)s")
+                    % {"receipt": number, "position": item.question.position, "name": item.original_filename}
+                )[:255],
+                source=EvidenceSource.ORGANISATION,
+                description=_(
+                    "Sent by %(organisation)s through the portal in answer to “%(subject)s” (receipt %(receipt)s)."
+                )
+                % {"organisation": request.organisation, "subject": request.subject, "receipt": number},
+                collected_at=now,
+                parties=[request.party],
+                ip=ip,
+            )
+            item._change_reason = "submission_submit"
+            item.save(update_fields=["evidence"])
+    payload = receipts.receipt_payload(
+        submission=draft, number=number, submitted_at=now, actor=actor, answers=answers, files=files
+    )
+    draft.status, draft.submitted_by, draft.submitted_at = SubmissionStatus.SUBMITTED, actor, now
+    draft.receipt_number, draft.receipt_payload = number, payload
+    draft.receipt_sha256 = receipts.payload_sha256(payload)
+    draft._change_reason = "submission_submit"
+    draft.save(
+        update_fields=["status", "submitted_by", "submitted_at", "receipt_number", "receipt_payload", "receipt_sha256"]
+    )
+    earlier = Submission.objects.filter(request=request, status=SubmissionStatus.SUBMITTED).exclude(pk=draft.pk)
+    if not earlier.exists():
+        unmet = Deadline.objects.filter(
+            object_type=REQUEST_OBJECT_TYPE, object_id=str(request.pk), status__in=UNMET_DEADLINE
+        )
+        for deadline in unmet:
+            deadline_services.deadline_meet(actor=actor, deadline=deadline, met_at=now, ip=ip)
+    complete = _answered_questions(request) == {question.pk for question in request.questions.all()}
+    _set_status(request, RequestStatus.ANSWERED if complete else RequestStatus.PARTIALLY_ANSWERED, "submission_submit")
+    _audit(
+        AuditAction.ANSWER_SUBMITTED,
+        actor=actor,
+        obj=draft,
+        summary=_("Answer to “%(subject)s” submitted by %(organisation)s, receipt %(receipt)s")
+        % {"subject": request.subject, "organisation": request.organisation, "receipt": number},
+        case_id=request.case_id,
+        ip=ip,
+        request=request.pk,
+        submission=draft.number,
+        receipt_number=number,
+        receipt_sha256=draft.receipt_sha256,
+        files=[item.sha256 for item in files],
+        evidence=[item.evidence_id for item in files],
+        answers=len(answers),
+    )
+    _touch(request.case_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_case_team(
+            request,
+            kind="info_request_answered",
+            title=_("Answer from %(organisation)s to “%(subject)s” — case %(reference)s")
+            % {"organisation": request.organisation, "subject": request.subject, "reference": request.case.reference},
+            body=_(
+                "%(organisation)s submitted an answer (receipt %(receipt)s): %(answers)d text answer(s), "
+                "%(files)d document(s)."
+            )
+            % {"organisation": request.organisation, "receipt": number, "answers": len(answers), "files": len(files)},
+        )
+    return draft
+
+
+# --- Messages ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_post(*, actor, request: InfoRequest, text: str, ip: str | None = None) -> Message:
+    """Post a message on a request's thread, from the case team or from the organisation; the other side
+    is told in-app and by e-mail (a link only to the organisation). Text only: documents go through
+    answers. Refused on a draft or a closed request."""
+    request = _locked_request(request)
+    text = (text or "").strip()
+    from_organisation = actor.kind == UserKind.ORGANISATION
+    if from_organisation:
+        _portal_access(actor, request)
+    if request.status == RequestStatus.DRAFT:
+        raise ValidationError(_("Messages start once the request is sent."), code="draft")
+    if request.status == RequestStatus.CLOSED:
+        raise ValidationError(_("This request is closed: no more messages."), code="closed")
+    if not text:
+        raise ValidationError({"text": _("Write a message.")})
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise ValidationError({"text": _("A message is limited to %(max)d characters.") % {"max": MAX_MESSAGE_LENGTH}})
+    message = Message(
+        request=request,
+        organisation_id=request.organisation_id,
+        author=actor,
+        from_organisation=from_organisation,
+        text=text,
+    )
+    message._change_reason = "message_post"
+    message.save()
+    _audit(
+        AuditAction.REQUEST_MESSAGE_POSTED,
+        actor=actor,
+        obj=message,
+        summary=_("Message on “%(subject)s” from %(author)s")
+        % {"subject": request.subject, "author": request.organisation if from_organisation else _("the CNIL")},
+        case_id=request.case_id,
+        ip=ip,
+        request=request.pk,
+        from_organisation=from_organisation,
+        characters=len(text),
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        if from_organisation:
+            _tell_case_team(
+                request,
+                kind="info_request_message",
+                title=_("Message from %(organisation)s on “%(subject)s” — case %(reference)s")
+                % {
+                    "organisation": request.organisation,
+                    "subject": request.subject,
+                    "reference": request.case.reference,
+                },
+                body=_("%(organisation)s wrote on the thread of the request.") % {"organisation": request.organisation},
+            )
+        else:
+            _tell_organisation(
+                request,
+                kind="info_request_message",
+                title=_("New message from the CNIL"),
+                body=_("The CNIL wrote to your organisation about a request for information."),
+            )
+    return message
