@@ -102,6 +102,10 @@ DECLARED: dict[str, Expect] = {
     "outcomes:liquidation": CASE_READERS,
     "outcomes:document_generate": CASE_POST_ONLY,
     "info_requests:detail": CASE_READERS,
+    "info_requests:create": TEAM_ONLY,
+    "info_requests:invite": TEAM_ONLY,
+    "info_requests:access_revoke": CASE_POST_ONLY,
+    "info_requests:receipt_pdf": CASE_READERS,
     "breaches:campaign_edit": TEAM_ONLY,
     "breaches:campaign_import": TEAM_ONLY,
     "breaches:campaign_import_detail": CASE_READERS,
@@ -284,6 +288,15 @@ def samples(actor_clients):
         questions=[{"text": "Quelle authentification ?", "expects": "both"}],
         period_days=15,
     )
+    access, token = info_request_services.portal_invite(
+        actor=investigator, party=party, full_name="DPO Exemple", email="dpo@exemple.example", role="dpo"
+    )
+    dpo = info_request_services.invitation_accept(token=token, password="correct horse battery staple 42")
+    info_request_services.request_send(actor=investigator, request=info_request)
+    info_request_services.draft_save(
+        actor=dpo, request=info_request, answers={info_request.questions.get().pk: "MFA depuis mars"}
+    )
+    submission = info_request_services.submission_submit(actor=dpo, request=info_request)
     return {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
@@ -309,7 +322,12 @@ def samples(actor_clients):
             "object_pk": notice.pk,
         },
         "organisations": {"pk": organisation.pk},
-        "info_requests": {"pk": case.pk, "request_pk": info_request.pk},
+        "info_requests": {
+            "pk": case.pk,
+            "request_pk": info_request.pk,
+            "submission_pk": submission.pk,
+            "access_pk": access.pk,
+        },
     }
 
 

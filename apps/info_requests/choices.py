@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PortalRole(models.TextChoices):
@@ -14,11 +15,11 @@ class PortalRole(models.TextChoices):
 class RequestStatus(models.TextChoices):
     """A request for information: drafted, sent, answered (in part or in full by submissions), closed."""
 
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    PARTIALLY_ANSWERED = "partially_answered", _("Partially answered")
-    ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", pgettext_lazy("request status", "Draft")
+    SENT = "sent", pgettext_lazy("request status", "Sent")
+    PARTIALLY_ANSWERED = "partially_answered", pgettext_lazy("request status", "Partially answered")
+    ANSWERED = "answered", pgettext_lazy("request status", "Answered")
+    CLOSED = "closed", pgettext_lazy("request status", "Closed")
 
 
 # Statuses in which the organisation may still answer (a supplementary submission completes an answer).

@@ -210,8 +210,12 @@ def portal_invite(
     user = get_user_model().objects.select_for_update().filter(email__iexact=email).first()
     if user is not None and user.kind != UserKind.ORGANISATION:
         raise ValidationError(
-            {"email": _("This address belongs to a CNIL staff account: staff do not use the portal.")},
-            code="staff_account",
+            {
+                "email": ValidationError(
+                    _("This address belongs to a CNIL staff account: staff do not use the portal."),
+                    code="staff_account",
+                )
+            }
         )
     if (
         user is not None
@@ -219,12 +223,14 @@ def portal_invite(
     ):
         raise ValidationError(
             {
-                "email": _(
-                    "This person already acts for another organisation on the portal. A person acting for "
-                    "several organisations has one login per organisation: use another address."
+                "email": ValidationError(
+                    _(
+                        "This person already acts for another organisation on the portal. A person acting for "
+                        "several organisations has one login per organisation: use another address."
+                    ),
+                    code="other_organisation",
                 )
-            },
-            code="other_organisation",
+            }
         )
     if user is None:
         user = account_services.user_create(
@@ -246,11 +252,12 @@ def portal_invite(
         access.role = role
         access._change_reason = "portal_invite (role)"
         access.save(update_fields=["role"])
-    token = secrets.token_urlsafe(32)
+    token, now = secrets.token_urlsafe(32), timezone.now()
     invitation = Invitation(
         access=access,
         token_hash=_token_hash(token),
-        expires_at=timezone.now() + INVITATION_VALIDITY,
+        created_at=now,
+        expires_at=now + INVITATION_VALIDITY,
         created_by=actor,
     )
     invitation._change_reason = "portal_invite"
