@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -92,6 +93,18 @@ class CaseDetailView(RoleRequiredMixin, CaseMixin, TemplateView):
     template_name = "cases/detail.html"
     allowed_roles = READERS
 
+    def get_template_names(self):
+        # A tab with a partial answers HTMX with that fragment only: one code path, the same checks.
+        tab = getattr(self, "current_tab", None)
+        if self.request.htmx and tab is not None and tab.partial:
+            return [f"{tab.template}#{tab.partial}"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ["HX-Request"])  # the fragment and the page share a URL
+        return response
+
     def get_context_data(self, **kwargs):
         case = self.get_case()
         slug = self.kwargs.get("tab", DEFAULT_TAB)
@@ -99,13 +112,16 @@ class CaseDetailView(RoleRequiredMixin, CaseMixin, TemplateView):
         current = next((tab for tab in tabs if tab.slug == slug), None)
         if current is None:
             raise Http404
+        self.current_tab = current
         can_change = permissions.can_change(self.request.user, case)
         self.request.case_can_change = can_change  # read by the tabs' context functions
+        tab_context = current.context(case, self.request)
         return super().get_context_data(
             case=case,
             tabs=tabs,
             current_tab=current,
-            tab_context=current.context(case, self.request),
+            tab_context=tab_context,
+            ctx=tab_context,
             can_change=can_change,
             can_assign=Role.MANAGER in self.request.user.roles,
             transition_form=TransitionForm(case=case) if can_change else None,

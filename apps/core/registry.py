@@ -20,7 +20,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Tab:
-    """One tab (or panel): ``context(obj, request)`` returns the template context for it."""
+    """One tab (or panel): ``context(obj, request)`` returns the template context for it.
+
+    ``partial`` names a partial of ``template`` that an HTMX request for the tab receives instead
+    of the whole page (filters and pages updated in place); it reads the tab context as ``ctx``.
+    """
 
     slug: str
     label: Any  # a lazy translation
@@ -28,6 +32,7 @@ class Tab:
     context: Callable[[Any, Any], dict]
     order: int = 100
     visible: Callable[[Any, Any], bool] = field(default=lambda obj, request: True)
+    partial: str = ""
 
 
 class TabRegistry:
