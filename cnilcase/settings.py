@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.outcomes",
     "apps.info_requests",
     "apps.portal",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,15 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimelineKind(models.TextChoices):
+    """What a timeline entry is about: the kind filter of the Timeline tab."""
+
+    CASE = "case", _("Case and parties")
+    CONTROLS = "controls", _("Controls")
+    EVIDENCE = "evidence", _("Evidence and custody")
+    BREACHES = "breaches", _("Breach notifications")
+    DEADLINES = "deadlines", _("Deadlines")
+    OUTCOMES = "outcomes", _("Assessments and formal notices")
+    SANCTIONS = "sanctions", _("Sanction procedure")
+    AUDIT = "audit", _("Audit log")

@@ -1,0 +1,662 @@
+"""Where the case timeline's entries come from: one *source* per table, all in the same shape.
+
+A source turns its rows for one case into the columns of :data:`COLUMNS`, so that the selector
+can ``UNION ALL`` every source into one chronological list and page through it with a keyset.
+
+- :class:`HistorySource`: the django-simple-history table of one tracked model. Its row's
+  field-level difference (old → new) is computed **by the database**: for each tracked field,
+  ``LAG(field) OVER (PARTITION BY id ORDER BY history_date, history_id)`` gives the previous
+  version's value, and a ``CASE`` keeps the fields whose value differs (NULL-safe) in a JSON
+  object. A "changed" row whose tracked fields did not change (only a timestamp moved) is
+  dropped, after the window has seen it.
+- :class:`AuditSource` and :class:`CustodySource`: the audit events of the case and the custody
+  events of its evidence, which carry their own summary.
+
+Adding a tracked model is one :class:`HistorySource` entry in :data:`SOURCES`: a new ``code``
+(stable, unique), the model, the lookup from its historical row to the case id, the fields to
+diff, the lookup of its label and its kind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import reduce
+from operator import or_
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.db.models import Case, F, Func, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, JSONObject, Lag, NullIf
+from django.db.models.lookups import IsNull
+from django.utils import formats
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.audit.models import AuditEvent
+from apps.breaches.models import BreachNotification, Campaign, NoNotificationDecision
+from apps.cases.models import Case as CaseModel
+from apps.cases.models import Complainant, Party
+from apps.controls.models import Control
+from apps.deadlines.models import Deadline
+from apps.evidence.models import CustodyEvent, Evidence
+from apps.outcomes.models import (
+    Appeal,
+    Assessment,
+    Delivery,
+    Finding,
+    FormalNotice,
+    Hearing,
+    Liquidation,
+    Measure,
+    Observation,
+    SanctionDecision,
+    SanctionProcedure,
+    SanctionReport,
+)
+
+from .choices import TimelineKind
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# The columns every source yields, in this order (the UNION matches them by position).
+COLUMNS = (
+    "t_ts",  # when (UTC in the database)
+    "t_src",  # the source's code: with t_id, the row's identity and the keyset's tie-breakers
+    "t_id",  # history_id, audit seq, custody event id
+    "t_action",  # history type (+ ~ -), audit action, custody kind
+    "t_actor",  # user id, or NULL for the system
+    "t_actor_name",
+    "t_label",  # what the row is about (an object's label, an audit event's summary)
+    "t_changes",  # JSON {field: {"o": old, "n": new}} for history "changed" rows, else NULL
+    "t_keep",  # false for a history "changed" row in which no tracked field changed
+)
+
+HISTORY_ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last row of a page: the next page is the rows strictly older, in (time, source, id) order."""
+
+    at: datetime
+    source: int
+    id: int
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+    hidden: bool = False
+
+
+class IsDistinctFrom(Func):
+    """``a IS DISTINCT FROM b``: inequality where NULL equals NULL (SQLite spells it ``IS NOT``)."""
+
+    arg_joiner = " IS DISTINCT FROM "
+    template = "(%(expressions)s)"
+    output_field = models.BooleanField()
+    conditional = True
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, arg_joiner=" IS NOT ", **extra_context)
+
+
+def _null(output_field: models.Field) -> Cast:
+    # Typed, so that PostgreSQL resolves the UNION's column types whatever the order of the sources.
+    return Cast(Value(None), output_field=output_field)
+
+
+def _name(user_lookup: str):
+    """A user's displayed name from a lookup (``history_user``): full name, else e-mail."""
+    return Coalesce(
+        NullIf(F(f"{user_lookup}__full_name"), Value("")), F(f"{user_lookup}__email"), output_field=models.CharField()
+    )
+
+
+class Source:
+    """One table of the timeline. ``code`` is stable (it is in page cursors) and unique."""
+
+    code: int
+    kind: str
+
+    def entries(self, case_id: int) -> QuerySet:
+        """The case's rows as :data:`COLUMNS` (filtered on the case only: the window needs every version)."""
+        raise NotImplementedError
+
+    def actors(self, case_id: int) -> QuerySet:
+        """``(t_actor, t_actor_name)`` of the case's rows that have a user as actor."""
+        raise NotImplementedError
+
+    def summary(self, row: dict) -> str:
+        raise NotImplementedError
+
+    def changes(self, row: dict) -> list[Change]:
+        return []
+
+
+@dataclass(frozen=True, eq=False)
+class HistorySource(Source):
+    """The history of one model: ``case`` is the lookup from its historical row to the case id.
+
+    ``fields`` are the fields whose changes are shown; ``readable`` maps a foreign key among them
+    to a lookup giving a readable value (a user's name rather than an id). ``hidden`` fields
+    (the complainant's identity) are reported as changed but their values never leave the
+    database. ``label`` is a lookup of the object's label, or empty.
+    """
+
+    code: int
+    model: type[models.Model]
+    case: str
+    fields: tuple[str, ...]
+    kind: str
+    label: str = ""
+    readable: dict[str, str] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def historical(self) -> type[models.Model]:
+        return self.model.history.model
+
+    def _tracked(self, name: str):
+        return F(self.readable.get(name, name))
+
+    def _previous(self, expression):
+        return Window(
+            Lag(expression),
+            partition_by=[F("id")],
+            order_by=[F("history_date").asc(), F("history_id").asc()],
+        )
+
+    def entries(self, case_id):
+        changed = {}
+        values = {}
+        # A "changed" row with no earlier version (one created without history) has nothing to compare to.
+        comparable = Q(history_type="~") & Q(IsNull(self._previous(F("history_id")), False))
+        for name in self.fields:
+            current = self._tracked(name)
+            previous = self._previous(self._tracked(name))
+            changed[name] = comparable & Q(IsDistinctFrom(current, previous))
+            shown = JSONObject(hidden=Value(1)) if name in self.hidden else JSONObject(o=previous, n=current)
+            values[name] = Case(When(changed[name], then=shown), default=Value(None), output_field=models.JSONField())
+        any_change = reduce(or_, changed.values())
+        return (
+            self.historical.objects.filter(**{self.case: case_id})
+            .order_by()
+            .annotate(
+                t_ts=F("history_date"),
+                t_src=Value(self.code),
+                t_id=F("history_id"),
+                t_action=F("history_type"),
+                t_actor=F("history_user_id"),
+                t_actor_name=_name("history_user"),
+                t_label=Cast(F(self.label), models.TextField()) if self.label else Value(""),
+                t_changes=JSONObject(**values),
+                t_keep=Case(When(comparable & ~any_change, then=Value(False)), default=Value(True)),
+            )
+            .values(*COLUMNS)
+        )
+
+    def actors(self, case_id):
+        return (
+            self.historical.objects.filter(**{self.case: case_id}, history_user__isnull=False)
+            .order_by()
+            .values(t_actor=F("history_user_id"), t_actor_name=_name("history_user"))
+        )
+
+    def summary(self, row):
+        values = {
+            "action": HISTORY_ACTIONS.get(row["t_action"], row["t_action"]),
+            "object": self.model._meta.verbose_name,
+            "label": row["t_label"],
+        }
+        if row["t_label"]:
+            return _("%(action)s: %(object)s “%(label)s”") % values
+        return _("%(action)s: %(object)s") % values
+
+    def changes(self, row):
+        raw = row["t_changes"]
+        if isinstance(raw, str):
+            raw = json.loads(raw)
+        result = []
+        for name in self.fields:  # in the source's order, not the JSON's
+            value = (raw or {}).get(name)
+            if not value:
+                continue
+            model_field = self.model._meta.get_field(name)
+            label = capfirst(str(model_field.verbose_name))
+            if value.get("hidden"):
+                result.append(Change(label, "", "", hidden=True))
+            else:
+                readable = name in self.readable
+                result.append(
+                    Change(
+                        label,
+                        display(model_field, value.get("o"), readable=readable),
+                        display(model_field, value.get("n"), readable=readable),
+                    )
+                )
+        return result
+
+
+@dataclass(frozen=True)
+class AuditSource(Source):
+    """The case's audit events (``AuditEvent.case_id``): their own summary, their actor snapshot."""
+
+    code: int = 1
+    kind: str = TimelineKind.AUDIT
+
+    def entries(self, case_id):
+        return (
+            AuditEvent.objects.filter(case_id=case_id)
+            .order_by()
+            .annotate(
+                t_ts=F("occurred_at"),
+                t_src=Value(self.code),
+                t_id=F("seq"),
+                t_action=F("action"),
+                t_actor=F("actor_id"),
+                t_actor_name=F("actor_name"),
+                t_label=F("summary"),
+                t_changes=_null(models.JSONField()),
+                t_keep=Value(True),
+            )
+            .values(*COLUMNS)
+        )
+
+    def actors(self, case_id):
+        return (
+            AuditEvent.objects.filter(case_id=case_id, actor_id__isnull=False)
+            .order_by()
+            .values(t_actor=F("actor_id"), t_actor_name=F("actor_name"))
+        )
+
+    def summary(self, row):
+        return row["t_label"]
+
+
+@dataclass(frozen=True)
+class CustodySource(Source):
+    """The chain-of-custody events of the case's evidence (registered, downloaded, transferred...)."""
+
+    code: int = 2
+    kind: str = TimelineKind.EVIDENCE
+
+    def entries(self, case_id):
+        return (
+            CustodyEvent.objects.filter(evidence__case_id=case_id)
+            .order_by()
+            .annotate(
+                t_ts=F("at"),
+                t_src=Value(self.code),
+                t_id=F("id"),
+                t_action=F("kind"),
+                t_actor=F("actor_id"),
+                t_actor_name=_name("actor"),
+                t_label=F("evidence__title"),
+                t_changes=_null(models.JSONField()),
+                t_keep=Value(True),
+            )
+            .values(*COLUMNS)
+        )
+
+    def actors(self, case_id):
+        return (
+            CustodyEvent.objects.filter(evidence__case_id=case_id, actor__isnull=False)
+            .order_by()
+            .values(t_actor=F("actor_id"), t_actor_name=_name("actor"))
+        )
+
+    def summary(self, row):
+        kind = CustodyEvent._meta.get_field("kind")
+        return _("%(event)s: evidence “%(title)s”") % {
+            "event": dict(kind.flatchoices).get(row["t_action"], row["t_action"]),
+            "title": row["t_label"],
+        }
+
+
+def display(model_field: models.Field, value: Any, *, readable: bool = False) -> str:
+    """A value from the database's JSON as a user reads it: choice labels, Paris times, Yes/No."""
+    if value is None or value == "":
+        return "—"
+    if readable:
+        return str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.BooleanField):
+        return _("Yes") if value in (True, 1, "1", "true") else _("No")
+    if isinstance(model_field, models.DateTimeField):
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:  # SQLite keeps UTC without an offset
+            moment = moment.replace(tzinfo=UTC)
+        return formats.date_format(moment.astimezone(PARIS), "SHORT_DATETIME_FORMAT")
+    if isinstance(model_field, models.DateField):
+        return formats.date_format(
+            value if isinstance(value, date) else date.fromisoformat(str(value)), "SHORT_DATE_FORMAT"
+        )
+    if isinstance(model_field, models.JSONField):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+    if isinstance(model_field, models.DecimalField):
+        try:
+            return formats.number_format(
+                Decimal(str(value)), model_field.decimal_places, use_l10n=True, force_grouping=True
+            )
+        except InvalidOperation:
+            return str(value)
+    return str(value)
+
+
+SOURCES: tuple[Source, ...] = (
+    AuditSource(),
+    CustodySource(),
+    HistorySource(
+        10,
+        CaseModel,
+        "id",
+        (
+            "title",
+            "summary",
+            "origin",
+            "legal_regime",
+            "priority",
+            "confidentiality",
+            "health_data",
+            "status",
+            "lead_investigator",
+        ),
+        TimelineKind.CASE,
+        label="reference",
+        readable={"lead_investigator": "lead_investigator__full_name"},
+    ),
+    # The complainant's identity is shown on no page: its changes are named, never their values,
+    # and the object has no label.
+    HistorySource(
+        11,
+        Complainant,
+        "case_id",
+        ("full_name", "email", "phone", "postal_address", "lodged_on"),
+        TimelineKind.CASE,
+        hidden=frozenset({"full_name", "email", "phone", "postal_address"}),
+    ),
+    HistorySource(
+        12,
+        Party,
+        "case_id",
+        ("organisation", "role", "processing"),
+        TimelineKind.CASE,
+        label="organisation__legal_name",
+        readable={"organisation": "organisation__legal_name"},
+    ),
+    HistorySource(
+        20,
+        Control,
+        "case_id",
+        (
+            "kind",
+            "decision_reference",
+            "mission_order_reference",
+            "planned_start",
+            "planned_end",
+            "actual_arrival",
+            "actual_departure",
+            "prosecutor_informed_at",
+            "convocation_received_on",
+            "person_in_charge",
+            "information_given",
+            "objection",
+            "judge_authorisation_reference",
+            "urls",
+            "identity_used",
+            "notes",
+        ),
+        TimelineKind.CONTROLS,
+        label="decision_reference",
+    ),
+    # Metadata only: the file is never part of a history row.
+    HistorySource(
+        30,
+        Evidence,
+        "case_id",
+        (
+            "title",
+            "description",
+            "source",
+            "original_filename",
+            "collected_at",
+            "collected_by",
+            "personal_data",
+            "health_data",
+            "nir",
+        ),
+        TimelineKind.EVIDENCE,
+        label="title",
+        readable={"collected_by": "collected_by__full_name"},
+    ),
+    HistorySource(
+        40,
+        BreachNotification,
+        "case_id",
+        (
+            "phase",
+            "received_at",
+            "processor_informed_at",
+            "awareness_at",
+            "occurred_from",
+            "occurred_to",
+            "natures",
+            "data_categories",
+            "subject_categories",
+            "approx_subjects",
+            "approx_records",
+            "dpo_contact",
+            "likely_consequences",
+            "measures_taken",
+            "measures_proposed",
+            "cross_border",
+            "delay_reason",
+        ),
+        TimelineKind.BREACHES,
+        label="controller__legal_name",
+    ),
+    HistorySource(
+        41,
+        NoNotificationDecision,
+        "case_id",
+        ("reasoning", "decided_at"),
+        TimelineKind.BREACHES,
+        label="controller__legal_name",
+    ),
+    HistorySource(
+        42,
+        Campaign,
+        "case_id",
+        (
+            "decision",
+            "exemption_reasoning",
+            "channels",
+            "identifier_kind",
+            "planned_total",
+            "sent",
+            "failed",
+            "started_on",
+            "ended_on",
+            "order_received_at",
+            "order_period_days",
+        ),
+        TimelineKind.BREACHES,
+        label="controller__legal_name",
+    ),
+    HistorySource(
+        50,
+        Deadline,
+        "case_id",
+        ("title", "started_at", "due_at", "status", "met_at", "max_extensions"),
+        TimelineKind.DEADLINES,
+        label="title",
+    ),
+    HistorySource(
+        60,
+        Assessment,
+        "party__case_id",
+        ("status", "reasoning"),
+        TimelineKind.OUTCOMES,
+        label="obligation__reference",
+    ),
+    HistorySource(
+        61,
+        Finding,
+        "assessment__party__case_id",
+        (
+            "facts",
+            "period_from",
+            "period_to",
+            "processing",
+            "gravity",
+            "people_affected",
+            "damage",
+            "intent",
+            "mitigation",
+            "mitigation_weight",
+            "responsibility",
+            "previous_infringements",
+            "cooperation",
+            "data_categories",
+            "how_learned",
+            "earlier_measures",
+            "codes_certification",
+            "other_factors",
+            "financial_benefit",
+        ),
+        TimelineKind.OUTCOMES,
+        label="assessment__obligation__reference",
+    ),
+    HistorySource(
+        62,
+        FormalNotice,
+        "case_id",
+        (
+            "decision_reference",
+            "decided_on",
+            "urgent",
+            "period_days",
+            "status",
+            "public",
+            "bureau_decision_reference",
+            "published_on",
+            "closure_published_on",
+        ),
+        TimelineKind.OUTCOMES,
+        label="decision_reference",
+    ),
+    HistorySource(
+        63,
+        Measure,
+        "notice__case_id",
+        ("description", "status", "checked_at", "check_note"),
+        TimelineKind.OUTCOMES,
+        label="obligation__reference",
+    ),
+    HistorySource(
+        64,
+        Delivery,
+        "case_id",
+        ("document_kind", "means", "sent_at", "received_at"),
+        TimelineKind.OUTCOMES,
+        label="party__organisation__legal_name",
+    ),
+    HistorySource(
+        70,
+        SanctionProcedure,
+        "case_id",
+        (
+            "procedure",
+            "step",
+            "referral_reference",
+            "opened_on",
+            "rapporteur",
+            "hearing_requested",
+            "investigation_closed_on",
+            "switched_on",
+            "switch_reference",
+        ),
+        TimelineKind.SANCTIONS,
+        label="referral_reference",
+    ),
+    HistorySource(
+        71,
+        SanctionReport,
+        "case_id",
+        ("reference", "dated_on", "proposed_measures"),
+        TimelineKind.SANCTIONS,
+        label="reference",
+    ),
+    HistorySource(
+        72,
+        Observation,
+        "procedure__case_id",
+        ("author", "received_at", "declined", "summary"),
+        TimelineKind.SANCTIONS,
+        label="procedure__referral_reference",
+    ),
+    HistorySource(
+        73,
+        Hearing,
+        "case_id",
+        ("scheduled_at", "public", "commissioner_present"),
+        TimelineKind.SANCTIONS,
+        label="party__organisation__legal_name",
+    ),
+    HistorySource(
+        74,
+        SanctionDecision,
+        "case_id",
+        (
+            "procedure",
+            "deciding_body",
+            "reference",
+            "decided_on",
+            "no_sanction",
+            "fine",
+            "reminder",
+            "injunction",
+            "penalty_per_day",
+            "published",
+            "limitation",
+            "limitation_until",
+            "ceiling",
+        ),
+        TimelineKind.SANCTIONS,
+        label="reference",
+    ),
+    HistorySource(
+        75,
+        Appeal,
+        "case_id",
+        ("lodged_on", "reference", "suspension", "outcome", "outcome_on", "outcome_reference", "reduced_fine"),
+        TimelineKind.SANCTIONS,
+        label="reference",
+    ),
+    HistorySource(
+        76,
+        Liquidation,
+        "case_id",
+        ("reference", "days_late", "observations_received_at", "amount_due", "decided_on", "decision_reference"),
+        TimelineKind.SANCTIONS,
+        label="reference",
+    ),
+)
+
+BY_CODE: dict[int, Source] = {source.code: source for source in SOURCES}
+if len(BY_CODE) != len(SOURCES):  # a duplicated code would mix two tables in the cursors
+    raise ValueError("timeline source codes must be unique")
