@@ -59,6 +59,10 @@ class Expect:
 ADMIN_ONLY = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: 200})
 ADMIN_ON_OBJECT = Expect(anonymous=LOGIN, default=404, per_role={Role.ADMINISTRATOR: ANY})
 
+# Portal pages: anonymous visitors and staff alike are sent to the portal's login page (portal users,
+# of this organisation and of another, are checked by tests/portal/test_isolation.py).
+PORTAL_PAGE = Expect(anonymous=PORTAL_LOGIN, default=PORTAL_LOGIN)
+
 TEAM_ONLY = Expect(anonymous=LOGIN, default=404, per_role={Role.INVESTIGATOR: 200, Role.MANAGER: 200})
 CASE_READERS = Expect(
     anonymous=LOGIN, default=404, per_role={Role.INVESTIGATOR: 200, Role.MANAGER: 200, Role.LEGAL: 200}
@@ -131,7 +135,16 @@ DECLARED: dict[str, Expect] = {
     # The organisation portal: staff are sent to its login page like anonymous visitors.
     "portal:login": Expect(anonymous=200, default=200),
     "portal:logout": Expect(anonymous=405, default=405),
-    "portal:home": Expect(anonymous=PORTAL_LOGIN, default=PORTAL_LOGIN),
+    "portal:home": PORTAL_PAGE,
+    "portal:request": PORTAL_PAGE,
+    "portal:answers": PORTAL_PAGE,
+    "portal:file_upload": PORTAL_PAGE,
+    "portal:file_remove": PORTAL_PAGE,
+    "portal:message_post": PORTAL_PAGE,
+    "portal:receipt": PORTAL_PAGE,
+    "portal:receipt_pdf": PORTAL_PAGE,
+    # An invitation link: an unknown token gets the same "not valid" page (410) whoever asks.
+    "portal:invitation": Expect(anonymous=410, default=410),
     "set_language": Expect(anonymous=302, default=302),
 }
 

@@ -6,8 +6,8 @@ from .choices import Role, UserKind
 def roles(request):
     """Expose the user's roles to templates, for navigation by role, and the layout to extend.
 
-    Account pages shared by staff and organisation users (second factor, recovery codes, password)
-    extend ``base_template``: the portal's layout for organisation users, never the staff one.
+    Pages shared by staff and organisation users (second factor, recovery codes, password,
+    notifications) extend ``base_template``: the portal's layout for organisation users, never the staff one.
     """
     user = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated

@@ -9,7 +9,8 @@ from .selectors import has_second_factor
 # Paths an account may reach between the password and the second factor.
 _OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/", "/accounts/login/", "/accounts/logout/", "/accounts/2fa/")
 
-# Account pages shared by staff and organisation users (second factor, recovery codes, password).
+# Pages shared by staff and organisation users: their own account (second factor, recovery codes,
+# password) and their own in-app notifications.
 _SHARED_ACCOUNT_PREFIXES = (
     "/static/",
     "/healthz",
@@ -18,6 +19,7 @@ _SHARED_ACCOUNT_PREFIXES = (
     "/accounts/2fa/",
     "/accounts/recovery-codes/",
     "/accounts/password/",
+    "/notifications/",
 )
 
 
@@ -52,7 +54,7 @@ class SecondFactorRequiredMiddleware:
 
 
 class OrganisationUserConfinementMiddleware:
-    """A person acting for an organisation reaches the portal and their own account pages, nothing else.
+    """A person acting for an organisation reaches the portal, their account and notifications, nothing else.
 
     Staff pages already refuse them (``user_may`` admits staff only); this keeps any page, present
     or future, out of reach even if it forgets its check. The home page sends them to the portal;

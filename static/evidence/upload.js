@@ -10,8 +10,9 @@
 //                             other fields in the query string; without it, always multipart.
 // Inside the form: an element with data-upload-progress (hidden at first) holding a <progress>
 // and an element with data-upload-status (aria-live).
-// The server answers 201 with a Location to go to; 413, and 400 to a raw body, with a plain-text
-// message shown in the status; anything else with a page that replaces this one.
+// The server answers 201 with a Location to go to (unless a listener of the cancelable
+// "upload:done" event, fired on the form, takes over); 413, and 400 to a raw body, with a
+// plain-text message shown in the status; anything else with a page that replaces this one.
 (function () {
   "use strict";
   if (!window.XMLHttpRequest || !window.FormData || !window.URL) { return; }
@@ -69,7 +70,10 @@
       });
       request.addEventListener("load", function () {
         if (request.status === 201) {
-          go(request.getResponseHeader("Location"));
+          var location = request.getResponseHeader("Location");
+          // A page may take over what follows (the portal saves its typed answers first).
+          var done = new CustomEvent("upload:done", {bubbles: true, cancelable: true, detail: {location: location}});
+          if (form.dispatchEvent(done)) { go(location); }
         } else if (request.status === 413 || (raw && request.status === 400)) {
           status.classList.add("fr-error-text");
           status.textContent = request.responseText;

@@ -12,7 +12,9 @@ from apps.accounts import services as account_services
 from apps.accounts.choices import UserKind
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
-from tests.support import PASSWORD, fresh_code, log_in_verified, make_staff
+from apps.cases import services as case_services
+from apps.info_requests import services as info_request_services
+from tests.support import PASSWORD, fresh_code, log_in_verified, make_organisation, make_staff, valid_siren
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +26,29 @@ STAFF_PATHS = [
     "/cases/1/",
     "/deadlines/mine/",
     "/organisations/",
-    "/notifications/",
     "/admin/",
     "/admin/accounts/user/",
 ]
 
 
-def make_organisation_user(email="dpo@mutuelle.test", *, totp=True):
-    user = account_services.user_create(
-        actor=None, email=email, full_name="Déléguée Test", password=PASSWORD, kind=UserKind.ORGANISATION
-    )
+def make_organisation_user(email="dpo@mutuelle.test", *, totp=True, access=True):
+    """A person acting for an organisation: invited on a case through the real services (or, with
+    ``access=False``, an organisation account that acts for no organisation)."""
+    if not access:
+        user = account_services.user_create(
+            actor=None, email=email, full_name="Déléguée Test", password=PASSWORD, kind=UserKind.ORGANISATION
+        )
+    else:
+        agent = make_staff("inviting-agent@cnil.test", roles=("investigator",))
+        case = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Tiers payant")
+        insurer = make_organisation("Mutuelle des Tilleuls", valid_siren(31))
+        party = case_services.party_add(
+            actor=agent, case=case, organisation=insurer, role="controller", processing="tp"
+        )
+        _access, token = info_request_services.portal_invite(
+            actor=agent, party=party, full_name="Déléguée Test", email=email, role="dpo"
+        )
+        user = info_request_services.invitation_accept(token=token, password=PASSWORD)
     if totp:
         TOTPDevice.objects.create(user=user, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
     return user
@@ -209,3 +224,21 @@ def test_organisation_user_changes_their_password_in_the_portal_layout(client):
         {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
     )
     assert response["Location"] == "/portal/"
+
+
+def test_staff_permission_checks_refuse_organisation_users_on_their_own():
+    # Behind the confinement middleware, every staff page's own check refuses them too.
+    from apps.accounts.permissions import user_may
+
+    user = make_organisation_user()
+    user.is_verified = lambda: True
+    assert not user_may(user, None)
+    assert not user.is_staff
+
+
+def test_an_organisation_account_without_an_active_access_is_sent_to_the_portal_login(client):
+    log_in_verified(client, make_organisation_user(access=False))
+    response = client.get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/login/?next=/portal/"
+    assert client.get(PORTAL_LOGIN).status_code == 200, "the login page does not send it back (no loop)"
