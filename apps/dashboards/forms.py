@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import TimelineKind
 from .selectors import TimelineFilters
@@ -45,10 +46,14 @@ class TimelineFilterForm(forms.Form):
     )
     actor = forms.TypedChoiceField(label=_("Actor"), coerce=int, empty_value=None, required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     after = forms.CharField(label=_("Page"), required=False, max_length=200, widget=forms.HiddenInput)
 

@@ -106,8 +106,11 @@ def timeline_page(
     case_id: int, filters: TimelineFilters, *, per_page: int = PER_PAGE, using: str = DEFAULT_DB_ALIAS
 ) -> TimelinePage:
     """The entries of one page of the case's timeline, newest first, and the cursor of the next."""
+    codes = _codes(filters.kinds)
+    if not codes:  # a kind no source has yet
+        return TimelinePage(entries=[], next_cursor=None)
     connection = connections[using]
-    sql, params = _union(using, "entries", _codes(filters.kinds), case_id)
+    sql, params = _union(using, "entries", codes, case_id)
     moment = connection.ops.adapt_datetimefield_value
     conditions, extra = ["t_keep"], []
     if filters.since is not None:

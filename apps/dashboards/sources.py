@@ -148,7 +148,10 @@ class HistorySource(Source):
     ``fields`` are the fields whose changes are shown; ``readable`` maps a foreign key among them
     to a lookup giving a readable value (a user's name rather than an id). ``hidden`` fields
     (the complainant's identity) are reported as changed but their values never leave the
-    database. ``label`` is a lookup of the object's label, or empty.
+    database. ``label`` is a lookup of the object's label, or empty. ``scope`` keeps only some
+    objects (say, answers of submitted submissions): a condition true or false for *all* the
+    versions of an object — through a parent, never a version's own fields — or ``LAG`` would
+    compare a version with one that is not its predecessor.
     """
 
     code: int
@@ -159,6 +162,7 @@ class HistorySource(Source):
     label: str = ""
     readable: dict[str, str] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()
+    scope: Q | None = None
 
     @property
     def historical(self) -> type[models.Model]:
@@ -186,9 +190,11 @@ class HistorySource(Source):
             shown = JSONObject(hidden=Value(1)) if name in self.hidden else JSONObject(o=previous, n=current)
             values[name] = Case(When(changed[name], then=shown), default=Value(None), output_field=models.JSONField())
         any_change = reduce(or_, changed.values())
+        queryset = self.historical.objects.filter(**{self.case: case_id})
+        if self.scope is not None:
+            queryset = queryset.filter(self.scope)
         return (
-            self.historical.objects.filter(**{self.case: case_id})
-            .order_by()
+            queryset.order_by()
             .annotate(
                 t_ts=F("history_date"),
                 t_src=Value(self.code),
@@ -204,11 +210,10 @@ class HistorySource(Source):
         )
 
     def actors(self, case_id):
-        return (
-            self.historical.objects.filter(**{self.case: case_id}, history_user__isnull=False)
-            .order_by()
-            .values(t_actor=F("history_user_id"), t_actor_name=_name("history_user"))
-        )
+        queryset = self.historical.objects.filter(**{self.case: case_id}, history_user__isnull=False)
+        if self.scope is not None:
+            queryset = queryset.filter(self.scope)
+        return queryset.order_by().values(t_actor=F("history_user_id"), t_actor_name=_name("history_user"))
 
     def summary(self, row):
         values = {

@@ -10,13 +10,14 @@ from urllib.parse import parse_qs
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from apps.cases import services as case_services
 from apps.cases.choices import Priority
-from apps.cases.models import Case, Complainant
+from apps.cases.models import Case, Complainant, Party
 from apps.dashboards import selectors
 from apps.dashboards.choices import TimelineKind
 from apps.dashboards.forms import encode_cursor
@@ -25,7 +26,7 @@ from apps.dashboards.sources import BY_CODE, SOURCES, Cursor, HistorySource
 from apps.evidence import services as evidence_services
 from apps.evidence.models import Evidence
 from tests.dashboards.conftest import COMPLAINANT, acting, add_party, build_case, pdf
-from tests.support import log_in_verified, make_staff
+from tests.support import log_in_verified, make_organisation, make_staff, valid_siren
 
 ROW = re.compile(r'id="timeline-(\d+)-(\d+)"')
 
@@ -363,3 +364,18 @@ def test_values_read_as_on_the_pages(simple_case, agent, manager):
         (label("collected_by"), "—", "Claire Dubois"),
         (label("personal_data"), "Non", "Oui"),
     ]
+
+
+def test_a_scope_keeps_whole_objects_with_their_differences(simple_case, agent):
+    with acting(agent):
+        organisation = make_organisation("Mutuelle Portée", valid_siren(77))
+        party = case_services.party_add(
+            actor=agent, case=simple_case, organisation=organisation, role="controller", processing="paie"
+        )
+        party.processing = "paie et RH"
+        party.save()
+    complaints = HistorySource(999, Party, "case_id", ("processing",), "case", scope=Q(case__origin="complaint"))
+    assert not list(complaints.entries(simple_case.pk))
+    ex_officio = HistorySource(999, Party, "case_id", ("processing",), "case", scope=Q(case__origin="ex_officio"))
+    changed = [row for row in ex_officio.entries(simple_case.pk) if row["t_action"] == "~"]
+    assert [(c.old, c.new) for c in ex_officio.changes(changed[0])] == [("paie", "paie et RH")]
