@@ -24,7 +24,9 @@ def _invitation_path() -> str:
     return link[link.index("/portal/") :]
 
 
-def test_invitation_enrolment_answer_two_documents_submit_and_receipt(browser_page, agent, case, party, tmp_path):
+def test_invitation_enrolment_answer_two_documents_submit_and_receipt(
+    browser_page, login, agent, case, party, tmp_path
+):
     invite(agent, party, "dpo@tilleuls.example")
     (info_request,) = send_request(agent, case, [party])
     text_q, docs_q, both_q = info_request.questions.order_by("position")
@@ -100,6 +102,26 @@ def test_invitation_enrolment_answer_two_documents_submit_and_receipt(browser_pa
     download = download_info.value
     assert download.suggested_filename == f"recepisse-{submission.receipt_number}.pdf"
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+    # Back at the CNIL: the investigator reads the answer, finds both documents in the case's
+    # evidence (source: the organisation), sees the deadline met and verifies the receipt.
+    page.context.clear_cookies()
+    login(agent)
+    browser_page.goto(f"/cases/{case.pk}/requests/{info_request.pk}/")
+    browser_page.check_accessibility()
+    assert "Authentification forte depuis mars 2024." in page.inner_text(f"#submission-{submission.pk}")
+    assert "atteinte le" in page.inner_text("#request-deadline").lower()
+    browser_page.goto(f"/cases/{case.pk}/tab/evidence/")
+    inventory = page.inner_text("main")
+    assert "analyse-impact.pdf" in inventory
+    assert "journal.csv" in inventory
+    browser_page.goto("/cases/receipts/verify/")
+    page.fill("input[name=number]", submission.receipt_number)
+    page.fill("input[name=sha256]", submission.receipt_sha256)
+    page.click("#verify-form button[type=submit]")
+    page.wait_for_load_state("load")
+    browser_page.check_accessibility()
+    assert "Accusé de réception valide" in page.inner_text("#receipt-result")
 
 
 def test_the_portal_on_a_phone(browser_page, agent, case, party):
