@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
@@ -237,8 +238,11 @@ def formal_notice_issue(
     notice._change_reason = "formal_notice_issue"
     notice.save()
     notice.findings.set(findings)
-    Measure.objects.bulk_create(
-        Measure(notice=notice, obligation=m["obligation"], description=m["description"].strip()) for m in measures
+    bulk_create_with_history(  # each measure's creation in its history, as every write
+        [Measure(notice=notice, obligation=m["obligation"], description=m["description"].strip()) for m in measures],
+        Measure,
+        default_change_reason="formal_notice_issue",
+        default_user=actor,
     )
     case_services.case_transition(  # refused (a ValidationError) unless the case is under investigation
         actor=actor,

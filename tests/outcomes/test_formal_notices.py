@@ -143,6 +143,7 @@ def test_compliance_all_met_allows_closure(agent, setting):
     actions = set(AuditEvent.objects.filter(case_id=case.pk).values_list("action", flat=True))
     assert {AuditAction.FORMAL_NOTICE_ISSUED, AuditAction.DELIVERY_RECORDED, AuditAction.MEASURE_CHECKED} <= actions
     assert notice.history.count() >= 1
+    assert all(m.history.filter(history_type="+").exists() for m in notice.measures.all())  # created with history
 
 
 def test_a_measure_not_met_leads_to_sanction_not_closure(agent, setting):
