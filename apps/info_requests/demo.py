@@ -1,11 +1,14 @@
 """Demo requests for information: each demo insurer gets a portal user (its DPO, known password and TOTP
 secret) and, on its open case, a request in each status — draft, sent (with a message thread),
-partially answered, answered, closed — all made through the services."""
+overdue, partially answered, answered, closed — all made through the services."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.files.base import ContentFile
 from django.db.models import Q
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import services as account_services
@@ -70,7 +73,7 @@ def _portal_user(party: Party, actor):
     return user
 
 
-def _request(actor, party: Party, subject: str, *, send: bool = True) -> InfoRequest:
+def _request(actor, party: Party, subject: str, *, send: bool = True, sent_days_ago: int = 0) -> InfoRequest:
     (request,) = services.request_create(
         actor=actor,
         case=party.case,
@@ -80,7 +83,10 @@ def _request(actor, party: Party, subject: str, *, send: bool = True) -> InfoReq
         questions=QUESTIONS,
         period_days=30,
     )
-    return services.request_send(actor=actor, request=request) if send else request
+    if not send:
+        return request
+    sent_at = timezone.now() - timedelta(days=sent_days_ago) if sent_days_ago else None
+    return services.request_send(actor=actor, request=request, sent_at=sent_at)
 
 
 def _answer(user, request: InfoRequest, *, complete: bool) -> None:
@@ -120,6 +126,7 @@ def seed_info_requests() -> str:
         sent = _request(actor, party, "Mesures de sécurité du tiers payant")
         services.message_post(actor=actor, request=sent, text="Pouvez-vous préciser la date de mise en place du MFA ?")
         services.message_post(actor=user, request=sent, text="Nous vous répondrons avant l'échéance.")
+        _request(actor, party, "Sous-traitants ultérieurs", sent_days_ago=45)  # 30 days given: overdue
         _answer(user, _request(actor, party, "Journalisation des accès au portail"), complete=False)
         _answer(user, _request(actor, party, "Information des assurés (article 34)"), complete=True)
         closed = _request(actor, party, "Analyse d'impact (AIPD)")

@@ -466,14 +466,21 @@ def request_create(
 
 
 @transaction.atomic
-def request_send(*, actor, request: InfoRequest, ip: str | None = None) -> InfoRequest:
+def request_send(*, actor, request: InfoRequest, sent_at=None, ip: str | None = None) -> InfoRequest:
     """Send a drafted request: the organisation's portal users are told (a link only) and the answer is
-    due ``period_days`` from now (deadline rule "document_request")."""
+    due ``period_days`` from the sending (deadline rule "document_request").
+
+    ``sent_at`` records a letter already sent by post before it was put on the portal (never later
+    than now); by default the request is sent now.
+    """
     request = _locked_request(request)
     if request.status != RequestStatus.DRAFT:
         raise ValidationError(_("This request has already been sent."), code="already_sent")
     _refuse_closed_case(request.case)
-    request.sent_at = timezone.now()
+    now = timezone.now()
+    if sent_at is not None and (sent_at > now or sent_at < request.created_at - timedelta(days=365)):
+        raise ValidationError({"sent_at": _("A request is sent at the latest now.")}, code="sent_at")
+    request.sent_at = sent_at or now
     _set_status(request, RequestStatus.SENT, "request_send", "sent_at")
     deadline = deadline_services.deadline_create(
         actor=actor,

@@ -27,6 +27,8 @@ def test_seed_demo_gives_each_insurer_a_portal_user_with_requests_in_each_status
         statuses = set(InfoRequest.objects.filter(organisation=organisation).values_list("status", flat=True))
         assert statuses == {"draft", "sent", "partially_answered", "answered", "closed"}
         assert {r.status for r in selectors.portal_requests(user)} == statuses - {"draft"}
+        overdue = InfoRequest.objects.with_deadline().overdue().filter(organisation=organisation)
+        assert overdue.count() == 1  # a sent request past its due date
     for submission in Submission.objects.all():
         assert services.receipt_verify(submission.receipt_number, submission.receipt_sha256) == submission
     assert Party.objects.filter(organisation__in=insurers).exists()

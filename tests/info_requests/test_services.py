@@ -498,3 +498,21 @@ def test_receipt_numbers_follow_each_other_within_the_year(agent, case, party, o
     second = answer_all(other_dpo, theirs)
     year = timezone.localdate().year
     assert (first.receipt_number, second.receipt_number) == (f"AR-{year}-000001", f"AR-{year}-000002")
+
+
+def test_a_letter_sent_earlier_by_post_counts_from_its_sending_never_from_the_future(agent, case, party, dpo):
+    (request,) = services.request_create(
+        actor=agent,
+        case=case,
+        parties=[party],
+        subject="S",
+        letter="L",
+        questions=[{"text": "Q", "expects": "text"}],
+        period_days=15,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.request_send(actor=agent, request=request, sent_at=timezone.now() + timedelta(hours=1))
+    assert "sent_at" in refused.value.message_dict
+    assert InfoRequest.objects.get(pk=request.pk).status == "draft"
+    services.request_send(actor=agent, request=request, sent_at=timezone.now() - timedelta(days=20))
+    assert InfoRequest.objects.with_deadline().overdue().filter(pk=request.pk).exists()
