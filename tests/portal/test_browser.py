@@ -1,4 +1,4 @@
-"""The organisation's journey in a real browser (Chromium via Playwright), each page checked with axe-core:
+"""The whole round trip in a real browser (Chromium via Playwright), each page checked with axe-core:
 the invitation e-mail's link, a password, TOTP enrolment, the request, answers typed and two documents
 uploaded with the progress bar, the submission and its receipt, on a desktop and on a phone."""
 
@@ -9,9 +9,9 @@ import pyotp
 import pytest
 from django.core import mail
 
-from apps.info_requests.models import AnswerFile, Submission
+from apps.info_requests.models import AnswerFile, InfoRequest, Submission
 
-from .conftest import PDF, invite, send_request
+from .conftest import PDF, QUESTIONS, invite, send_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +27,37 @@ def _invitation_path() -> str:
 def test_invitation_enrolment_answer_two_documents_submit_and_receipt(
     browser_page, login, agent, case, party, tmp_path
 ):
-    invite(agent, party, "dpo@tilleuls.example")
-    (info_request,) = send_request(agent, case, [party])
+    # The investigator invites the insurer's DPO and sends a request with three questions.
+    page = login(agent)
+    browser_page.goto(f"/cases/{case.pk}/tab/requests/")
+    page.click("#invite")
+    page.wait_for_url("**/requests/invite/")
+    browser_page.check_accessibility()
+    page.select_option("select[name=party]", str(party.pk))
+    page.fill("input[name=full_name]", "Delphine Martin")
+    page.fill("input[name=email]", "dpo@tilleuls.example")
+    page.select_option("select[name=role]", "dpo")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/tab/requests/")
+    page.click("#new-request")
+    page.wait_for_url("**/requests/new/")
+    browser_page.check_accessibility()
+    page.check(f"input[name=parties][value='{party.pk}']", force=True)
+    page.fill("input[name=subject]", "Sécurité du portail")
+    page.fill("textarea[name=letter]", "Madame, Monsieur, veuillez répondre aux questions ci-dessous.")
+    page.fill("input[name=period_days]", "15")
+    for n, question in enumerate(QUESTIONS):
+        page.fill(f"textarea[name=questions-{n}-text]", question["text"])
+        page.select_option(f"select[name=questions-{n}-expects]", question["expects"])
+    page.click("#create-request")
+    page.wait_for_url("**/requests/*/")
+    page.click("#send-request")
+    page.wait_for_load_state("load")
+    browser_page.check_accessibility()
+    assert "envoyée" in page.inner_text("#request-status").lower()
+    info_request = InfoRequest.objects.get()
     text_q, docs_q, both_q = info_request.questions.order_by("position")
-    page = browser_page.page
+    page.context.clear_cookies()
 
     # The e-mail's link: set a password, then enrol an authenticator.
     browser_page.goto(_invitation_path())
