@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -176,9 +177,33 @@ def party_add(
     return party
 
 
+def _party_has_records(party: Party) -> bool:
+    """Whether deleting the party would take or be stopped by anything but the party row itself."""
+    collector = Collector(using=router.db_for_write(Party))
+    try:
+        collector.collect([party])
+    except (ProtectedError, RestrictedError):
+        return True
+    if any(model is not Party and objs for model, objs in collector.data.items()):
+        return True
+    return any(qs.exists() for qs in collector.fast_deletes)
+
+
 @transaction.atomic
 def party_remove(*, actor, party: Party, ip: str | None = None) -> None:
-    """Remove a party named by mistake; its history keeps the row."""
+    """Remove a party named by mistake; its history keeps the row.
+
+    Refused once anything of the case hangs on the party (evidence linked to it, assessments,
+    notices, requests, portal accesses…): removing it would delete or orphan records.
+    """
+    if _party_has_records(party):
+        raise ValidationError(
+            _(
+                "%(organisation)s already has records in this case (evidence, assessments, notices, requests…): "
+                "it cannot be removed."
+            )
+            % {"organisation": party.organisation}
+        )
     case = party.case
     summary = _("%(organisation)s removed (%(role)s)") % {
         "organisation": party.organisation,

@@ -180,8 +180,12 @@ class PartyRemoveView(RoleRequiredMixin, CaseMixin, View):
         party = Party.objects.filter(case=case, pk=party_pk).select_related("organisation").first()
         if party is None:
             raise Http404
-        services.party_remove(actor=request.user, party=party, ip=client_ip(request))
-        messages.success(request, _("Party removed."))
+        try:
+            services.party_remove(actor=request.user, party=party, ip=client_ip(request))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Party removed."))
         return redirect("cases:tab", pk=case.pk, tab="parties")
 
 
