@@ -8,372 +8,56 @@ link (an e-mail is not a formal delivery: requests for information are ordinary 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.accounts import services as account_services
 from apps.accounts.choices import UserKind
-from apps.accounts.selectors import active_managers
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
-from apps.cases.choices import CaseStatus
-from apps.cases.models import Case, Party
-from apps.cases.selectors import case_team_members
+from apps.cases.models import Case
 from apps.deadlines import services as deadline_services
-from apps.deadlines.models import Deadline, DeadlineStatus
+from apps.deadlines.models import Deadline
 from apps.evidence import services as evidence_services
 from apps.evidence.choices import EvidenceSource
 from apps.evidence.uploads import display_filename
-from apps.notifications.services import notify
 
 from . import receipts
-from .choices import TRANSITIONS, Expects, PortalRole, RequestStatus, SubmissionStatus
-from .mail import mail_on_commit
+from .choices import Expects, RequestStatus, SubmissionStatus
+from .common import (
+    MAX_ANSWER_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_PERIOD_DAYS,
+    UNMET_DEADLINE,
+    _audit,
+    _locked_request,
+    _portal_access,
+    _refuse_closed_case,
+    _refuse_unanswerable,
+    _set_status,
+    _tell_case_team,
+    _tell_organisation,
+    _touch,
+)
+from .invitations import invitation_accept as invitation_accept
+from .invitations import invitation_get as invitation_get
+from .invitations import portal_access_revoke as portal_access_revoke
+from .invitations import portal_invite as portal_invite
 from .models import (
     REQUEST_OBJECT_TYPE,
     Answer,
     AnswerFile,
     InfoRequest,
-    Invitation,
     Message,
-    PortalAccess,
     Question,
     Submission,
 )
 from .receipts import receipt_verify as receipt_verify  # part of this module's API
-
-INVITATION_VALIDITY = timedelta(days=7)
-MAX_PERIOD_DAYS = 365
-MAX_MESSAGE_LENGTH = 10_000
-MAX_ANSWER_LENGTH = 100_000
-# A deadline still waiting for the answer (a missed one is met late by the first submission).
-UNMET_DEADLINE = (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.MISSED)
-
-
-def _audit(action, *, actor, obj, summary: str, case_id: int | None, ip=None, **data) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        summary=summary,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        case_id=case_id,
-        data=data,
-        ip=ip,
-    )
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _site_link(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-def portal_request_path(request: InfoRequest) -> str:
-    """Where a portal user reads a request (the portal's page if it has one, else the portal's home)."""
-    try:
-        return reverse("portal:request", args=[request.pk])
-    except NoReverseMatch:
-        return settings.PORTAL_URL_PREFIX
-
-
-def _refuse_closed_case(case: Case) -> None:
-    if case.status == CaseStatus.CLOSED:
-        raise ValidationError(_("This case is closed."), code="case_closed")
-
-
-def _set_status(request: InfoRequest, to_status: str, reason: str, *fields: str) -> None:
-    if to_status not in TRANSITIONS[request.status]:
-        raise ValidationError(
-            _("A request cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": request.get_status_display(), "to": RequestStatus(to_status).label},
-            code="transition",
-        )
-    request.status = to_status
-    request._change_reason = reason
-    request.save(update_fields=["status", *fields])
-
-
-def _touch(case_id: int) -> None:
-    Case.objects.filter(pk=case_id).update(last_activity_at=timezone.now())
-
-
-def _organisation_users(request: InfoRequest) -> list:
-    """The active people acting for the request's organisation on its case (those told of it)."""
-    users = get_user_model().objects.filter(
-        is_active=True,
-        kind=UserKind.ORGANISATION,
-        portal_accesses__organisation_id=request.organisation_id,
-        portal_accesses__case_id=request.case_id,
-        portal_accesses__revoked_at__isnull=True,
-    )
-    return list(users.distinct().order_by("pk"))
-
-
-def _case_team(case: Case) -> list:
-    """The case team; the managers when the case has no team (as for deadline reminders)."""
-    return case_team_members(case) or active_managers()
-
-
-def _tell_organisation(request: InfoRequest, *, kind: str, title: str, body: str) -> None:
-    """In-app and e-mail to the organisation's portal users: a link only, never case content."""
-    recipients = _organisation_users(request)
-    path = portal_request_path(request)
-    notify(recipients=recipients, title=title, body=body, url=path, kind=kind)
-    with translation.override(settings.LANGUAGE_CODE):
-        mail_on_commit(
-            to=[user.email for user in recipients],
-            subject=title,
-            body="\n\n".join(
-                [
-                    body,
-                    _("Read it on the CNIL's portal: %(link)s") % {"link": _site_link(path)},
-                    _("This e-mail is not a formal delivery; the portal holds the request and its documents."),
-                ]
-            ),
-        )
-
-
-def _tell_case_team(request: InfoRequest, *, kind: str, title: str, body: str) -> None:
-    recipients = _case_team(request.case)
-    path = request.get_absolute_url()
-    notify(recipients=recipients, title=title, body=body, url=path, kind=kind)
-    mail_on_commit(
-        to=[user.email for user in recipients],
-        subject=title,
-        body="\n\n".join([body, _("Open the request: %(link)s") % {"link": _site_link(path)}]),
-    )
-
-
-def _portal_access(actor, request: InfoRequest) -> PortalAccess:
-    """The actor's active access to the request's organisation and case; refused otherwise."""
-    if not (actor.is_authenticated and actor.is_active and actor.kind == UserKind.ORGANISATION):
-        raise PermissionDenied
-    access = PortalAccess.objects.filter(
-        organisation_id=request.organisation_id, user=actor, case_id=request.case_id, revoked_at__isnull=True
-    ).first()
-    if access is None:
-        raise PermissionDenied
-    return access
-
-
-def _locked_request(request: InfoRequest) -> InfoRequest:
-    return InfoRequest.objects.select_for_update().select_related("case", "organisation", "party").get(pk=request.pk)
-
-
-def _refuse_unanswerable(request: InfoRequest) -> None:
-    if request.status == RequestStatus.CLOSED:
-        raise ValidationError(_("This request is closed: it can no longer be answered."), code="closed")
-    if not request.is_answerable:
-        raise ValidationError(_("This request has not been sent."), code="not_sent")
-
-
-# --- Portal accesses and invitations -----------------------------------------------------------
-
-
-@transaction.atomic
-def portal_invite(
-    *, actor, party: Party, full_name: str, email: str, role: str, ip: str | None = None
-) -> tuple[PortalAccess, str]:
-    """Invite a person to act for a party's organisation on its case; returns the access and the raw token.
-
-    The organisation-kind account is created, or reused when the person already acts for the same
-    organisation. Refused for a staff member's address, for a person acting for another
-    organisation (one login per organisation), or on a closed case. The single-use link, valid 7
-    days, is e-mailed once the transaction commits; the e-mail names neither the case nor the
-    organisation. The person then sets a password and enrols a second factor (TOTP).
-    """
-    full_name, email = " ".join((full_name or "").split()), (email or "").strip()
-    errors = {}
-    if not full_name:
-        errors["full_name"] = _("Give the name of the person invited.")
-    if role not in PortalRole.values:
-        errors["role"] = _("Choose the role of the person invited.")
-    if not email:
-        errors["email"] = _("Give the e-mail address of the person invited.")
-    if errors:
-        raise ValidationError(errors)
-    _refuse_closed_case(party.case)
-    email = get_user_model().objects.normalize_email(email).lower()
-    user = get_user_model().objects.select_for_update().filter(email__iexact=email).first()
-    if user is not None and user.kind != UserKind.ORGANISATION:
-        raise ValidationError(
-            {
-                "email": ValidationError(
-                    _("This address belongs to a CNIL staff account: staff do not use the portal."),
-                    code="staff_account",
-                )
-            }
-        )
-    if (
-        user is not None
-        and PortalAccess.objects.filter(user=user).exclude(organisation_id=party.organisation_id).exists()
-    ):
-        raise ValidationError(
-            {
-                "email": ValidationError(
-                    _(
-                        "This person already acts for another organisation on the portal. A person acting for "
-                        "several organisations has one login per organisation: use another address."
-                    ),
-                    code="other_organisation",
-                )
-            }
-        )
-    if user is None:
-        user = account_services.user_create(
-            actor=actor, email=email, full_name=full_name, kind=UserKind.ORGANISATION, ip=ip
-        )
-    access = PortalAccess.objects.filter(user=user, party=party, revoked_at__isnull=True).first()
-    if access is None:
-        access = PortalAccess(
-            user=user,
-            organisation_id=party.organisation_id,
-            case_id=party.case_id,
-            party=party,
-            role=role,
-            invited_by=actor,
-        )
-        access._change_reason = "portal_invite"
-        access.save()
-    elif access.role != role:
-        access.role = role
-        access._change_reason = "portal_invite (role)"
-        access.save(update_fields=["role"])
-    token, now = secrets.token_urlsafe(32), timezone.now()
-    invitation = Invitation(
-        access=access,
-        token_hash=_token_hash(token),
-        created_at=now,
-        expires_at=now + INVITATION_VALIDITY,
-        created_by=actor,
-    )
-    invitation._change_reason = "portal_invite"
-    invitation.save()
-    _audit(
-        AuditAction.PORTAL_INVITED,
-        actor=actor,
-        obj=access,
-        summary=_("%(name)s invited to act for %(organisation)s on the portal")
-        % {"name": full_name, "organisation": party.organisation},
-        case_id=party.case_id,
-        ip=ip,
-        user=user.pk,
-        organisation=party.organisation_id,
-        party=party.pk,
-        role=role,
-        invitation=invitation.pk,
-        expires_at=invitation.expires_at.isoformat(),
-    )
-    link = _site_link(f"{settings.PORTAL_URL_PREFIX}invitation/{token}/")
-    with translation.override(settings.LANGUAGE_CODE):
-        mail_on_commit(
-            to=[user.email],
-            subject=_("Your invitation to the CNIL's portal"),
-            body="\n\n".join(
-                [
-                    _("Hello %(name)s,") % {"name": full_name},
-                    _(
-                        "The CNIL invites you to its portal for organisations. To activate your access, choose "
-                        "a password by following this link, valid for 7 days and usable once:"
-                    ),
-                    link,
-                    _("You will then set up a second factor with an authenticator app (TOTP)."),
-                    _("If you did not expect this invitation, ignore this e-mail."),
-                ]
-            ),
-        )
-    return access, token
-
-
-def invitation_get(token: str) -> Invitation | None:
-    """The invitation of a raw token if it can still be used: unused, unexpired, its access not revoked."""
-    if not token or len(token) > 200:
-        return None
-    return (
-        Invitation.objects.filter(
-            token_hash=_token_hash(token),
-            used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            access__revoked_at__isnull=True,
-        )
-        .select_related("access__user", "access__organisation")
-        .first()
-    )
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, password: str, ip: str | None = None):
-    """Use an invitation once: set the person's password (Django's validators) and return the account.
-
-    An expired, used or revoked invitation is refused with one message. The account is reactivated
-    if its accesses had all been revoked before. The second factor is enrolled next, through the
-    accounts pages (``/accounts/2fa/setup/``).
-    """
-    invitation = invitation_get(token)
-    if invitation is not None:
-        invitation = Invitation.objects.select_for_update().select_related("access__user").get(pk=invitation.pk)
-    if invitation is None or invitation.used_at is not None:
-        raise ValidationError(
-            _("This invitation link is invalid, has expired or has already been used. Ask the CNIL for a new one."),
-            code="invalid_invitation",
-        )
-    user = invitation.access.user
-    password_validation.validate_password(password, user)
-    invitation.used_at = timezone.now()
-    invitation._change_reason = "invitation_accept"
-    invitation.save(update_fields=["used_at"])
-    if not user.is_active:
-        account_services.user_reactivate(actor=user, user=user, ip=ip)
-    account_services.password_change(actor=user, new_password=password, ip=ip)
-    _audit(
-        AuditAction.PORTAL_INVITATION_ACCEPTED,
-        actor=user,
-        obj=invitation.access,
-        summary=_("Portal invitation accepted by %(email)s") % {"email": user.email},
-        case_id=invitation.access.case_id,
-        ip=ip,
-        invitation=invitation.pk,
-    )
-    return user
-
-
-@transaction.atomic
-def portal_access_revoke(*, actor, access: PortalAccess, ip: str | None = None) -> PortalAccess:
-    """End a person's access to a case at once. With no active access left, the account is deactivated
-    (``user_deactivate``), which ends its sessions immediately."""
-    access = PortalAccess.objects.select_for_update().select_related("user", "organisation").get(pk=access.pk)
-    if access.revoked_at is not None:
-        raise ValidationError(_("This access is already revoked."), code="revoked")
-    access.revoked_at, access.revoked_by = timezone.now(), actor
-    access._change_reason = "portal_access_revoke"
-    access.save(update_fields=["revoked_at", "revoked_by"])
-    _audit(
-        AuditAction.PORTAL_ACCESS_REVOKED,
-        actor=actor,
-        obj=access,
-        summary=_("Portal access of %(email)s for %(organisation)s revoked")
-        % {"email": access.user.email, "organisation": access.organisation},
-        case_id=access.case_id,
-        ip=ip,
-        user=access.user_id,
-    )
-    if not PortalAccess.objects.filter(user=access.user, revoked_at__isnull=True).exists():
-        account_services.user_deactivate(actor=actor, user=access.user, ip=ip)
-    return access
-
 
 # --- Requests (staff side) -----------------------------------------------------------------------
 
