@@ -12,4 +12,5 @@ class TimelineKind(models.TextChoices):
     DEADLINES = "deadlines", _("Deadlines")
     OUTCOMES = "outcomes", _("Assessments and formal notices")
     SANCTIONS = "sanctions", _("Sanction procedure")
+    REQUESTS = "requests", _("Requests for information")
     AUDIT = "audit", _("Audit log")

@@ -44,6 +44,7 @@ from apps.cases.models import Complainant, Party
 from apps.controls.models import Control
 from apps.deadlines.models import Deadline
 from apps.evidence.models import CustodyEvent, Evidence
+from apps.info_requests.models import Answer, AnswerFile, InfoRequest, Message, PortalAccess, Question, Submission
 from apps.outcomes.models import (
     Appeal,
     Assessment,
@@ -659,6 +660,67 @@ SOURCES: tuple[Source, ...] = (
         ("reference", "days_late", "observations_received_at", "amount_due", "decided_on", "decision_reference"),
         TimelineKind.SANCTIONS,
         label="reference",
+    ),
+    HistorySource(
+        80,
+        InfoRequest,
+        "case_id",
+        ("subject", "letter", "period_days", "status", "sent_at", "closed_at"),
+        TimelineKind.REQUESTS,
+        label="subject",
+    ),
+    HistorySource(
+        81,
+        Question,
+        "request__case_id",
+        ("position", "text", "expects"),
+        TimelineKind.REQUESTS,
+        label="request__subject",
+    ),
+    HistorySource(
+        82,
+        Submission,
+        "request__case_id",
+        ("status", "submitted_at", "submitted_by", "receipt_number"),
+        TimelineKind.REQUESTS,
+        label="request__subject",
+        readable={"submitted_by": "submitted_by__full_name"},
+    ),
+    # What an organisation drafts is its own until it submits: answers and files of drafts stay out.
+    HistorySource(
+        83,
+        Answer,
+        "submission__request__case_id",
+        ("text",),
+        TimelineKind.REQUESTS,
+        label="submission__request__subject",
+        scope=Q(submission__status="submitted"),
+    ),
+    HistorySource(
+        84,
+        AnswerFile,
+        "submission__request__case_id",
+        ("original_filename", "size", "sha256"),
+        TimelineKind.REQUESTS,
+        label="original_filename",
+        scope=Q(submission__status="submitted"),
+    ),
+    HistorySource(
+        85,
+        Message,
+        "request__case_id",
+        ("text",),
+        TimelineKind.REQUESTS,
+        label="request__subject",
+    ),
+    HistorySource(
+        86,
+        PortalAccess,
+        "case_id",
+        ("user", "role", "revoked_at"),
+        TimelineKind.REQUESTS,
+        label="organisation__legal_name",
+        readable={"user": "user__email"},
     ),
 )
 

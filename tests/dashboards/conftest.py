@@ -18,11 +18,12 @@ from apps.cases import services as case_services
 from apps.controls import services as control_services
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
+from apps.info_requests import services as request_services
 from apps.outcomes import appeals, sanctions
 from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
 from tests.outcomes.support import PARIS, deliver, procedure_ready
-from tests.support import make_organisation, make_staff, valid_siren
+from tests.support import PASSWORD, make_organisation, make_staff, valid_siren
 
 _organisations = itertools.count(1)  # SIRENs unique across the cases of one test
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -94,7 +95,35 @@ def add_party(agent, case, number: int):
     assessment = outcome_services.assessment_record(
         actor=agent, party=party, obligation=obligation, status="infringement", finding={"facts": f"Faits {number}"}
     )
+    ask(agent, case, party, number)
     return party, evidence, assessment
+
+
+def ask(agent, case, party, number: int):
+    """A request to the party, answered and submitted by its DPO through the portal's services, and a message."""
+    _access, token = request_services.portal_invite(
+        actor=agent, party=party, full_name=f"DPO {number}", email=f"dpo{number}-{case.pk}@mutuelle.example", role="dpo"
+    )
+    dpo = request_services.invitation_accept(token=token, password=PASSWORD)
+    (request,) = request_services.request_create(
+        actor=agent,
+        case=case,
+        parties=[party],
+        subject=f"Sécurité du portail {number}",
+        letter="Madame, Monsieur…",
+        questions=[
+            {"text": "Décrivez l'authentification.", "expects": "text"},
+            {"text": "Joignez l'analyse d'impact.", "expects": "documents"},
+        ],
+        period_days=15,
+    )
+    request_services.request_send(actor=agent, request=request)
+    text, documents = request.questions.order_by("position")
+    request_services.draft_save(actor=dpo, request=request, answers={text.pk: f"Mot de passe seul {number}"})
+    request_services.draft_file_add(actor=dpo, request=request, question=documents, upload=pdf(f"aipd-{number}"))
+    request_services.submission_submit(actor=dpo, request=request)
+    request_services.message_post(actor=agent, request=request, text=f"Merci pour votre réponse {number}")
+    return request
 
 
 def build_case(agent, *, parties: int = 1):

@@ -25,6 +25,8 @@ from apps.dashboards.selectors import TimelineFilters
 from apps.dashboards.sources import BY_CODE, SOURCES, Cursor, HistorySource
 from apps.evidence import services as evidence_services
 from apps.evidence.models import Evidence
+from apps.info_requests import services as request_services
+from apps.info_requests.models import InfoRequest
 from tests.dashboards.conftest import COMPLAINANT, acting, add_party, build_case, pdf
 from tests.support import log_in_verified, make_organisation, make_staff, valid_siren
 
@@ -58,8 +60,10 @@ def simple_case(agent):
 def test_every_source_appears_with_its_actor(full_case, agent):
     entries = everything(full_case)
     assert {entry.source.code for entry in entries} == {source.code for source in SOURCES}
-    # Written through the services within a request: every entry names the agent.
-    assert {entry.actor_name for entry in entries} == {"Inès Leroy"}
+    # Written through the services within the agent's request (history rows name the agent); the
+    # audit and custody events of the organisation's answer name its DPO.
+    assert {entry.actor_name for entry in entries} == {"Inès Leroy", "DPO 1"}
+    assert {entry.source.code for entry in entries if entry.actor_name == "DPO 1"} == {1, 2}
     kinds = {entry.kind for entry in entries}
     assert kinds == set(TimelineKind.values)
 
@@ -379,3 +383,23 @@ def test_a_scope_keeps_whole_objects_with_their_differences(simple_case, agent):
     ex_officio = HistorySource(999, Party, "case_id", ("processing",), "case", scope=Q(case__origin="ex_officio"))
     changed = [row for row in ex_officio.entries(simple_case.pk) if row["t_action"] == "~"]
     assert [(c.old, c.new) for c in ex_officio.changes(changed[0])] == [("paie", "paie et RH")]
+
+
+
+def test_requests_appear_but_an_organisations_draft_stays_its_own(full_case, agent):
+    request = InfoRequest.objects.get(case=full_case)
+    dpo = request.submissions.get().submitted_by
+    requests = everything(full_case, kinds=frozenset({TimelineKind.REQUESTS}))
+    assert {entry.source.code for entry in requests} == {80, 81, 82, 83, 84, 85, 86}
+    answers = {(entry.source.code, entry.id) for entry in requests if entry.source.code in (83, 84)}
+    text, documents = request.questions.order_by("position")
+    # A second answer, still a draft: its text and document are not the CNIL's to read yet.
+    request_services.draft_save(actor=dpo, request=request, answers={text.pk: "Brouillon confidentiel"})
+    request_services.draft_file_add(actor=dpo, request=request, question=documents, upload=pdf("brouillon"))
+    drafts = everything(full_case, kinds=frozenset({TimelineKind.REQUESTS}))
+    assert {(entry.source.code, entry.id) for entry in drafts if entry.source.code in (83, 84)} == answers
+    assert not [entry for entry in drafts if "confidentiel" in str(entry.changes) or "brouillon.pdf" in entry.summary]
+    request_services.submission_submit(actor=dpo, request=request)
+    submitted = everything(full_case, kinds=frozenset({TimelineKind.REQUESTS}))
+    assert len([entry for entry in submitted if entry.source.code in (83, 84)]) == len(answers) + 2
+    assert any("brouillon.pdf" in entry.summary for entry in submitted if entry.source.code == 84)
