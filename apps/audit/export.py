@@ -15,27 +15,26 @@ same whatever the terminal's encoding and the footer digest always matches.
 4. ``footer``: the counts and the SHA-256 of the preceding lines' bytes (against a file cut short
    or damaged in transit; anyone can recompute it, so it authenticates nothing).
 
-What :func:`verify_export` proves, without any database:
+What :func:`verify_export` checks, without any database — that the file is consistent:
 
 - the case chain: the first event links to the genesis hash and each event to the previous one
   of the case, and each event's content gives both its case hash and its global hash — so no
-  event of the case was altered, removed, inserted or reordered *before or between* the
-  exported ones;
+  event of the case is altered, removed, inserted or reordered before the last exported one
+  unless the hashes were recomputed too;
 - the global chain in the file is continuous (contiguous sequence numbers, each ``prev_hash``
   equal to the previous line's ``hash``) up to the anchor, and the anchor's hash is the hash at
-  its sequence number.
+  its sequence number — so an export made from a database rewritten and re-hashed after the
+  anchor fails (the stored hashes no longer reach the anchored one).
 
 What it does not prove: a link line's hash cannot be recomputed without that event's content
 (the chain hashes ``prev_hash || canonical bytes``, not a digest of them), so link lines are
-taken as given. Whoever can write the file (or patch one ``prev_hash`` in the database) can
-therefore alter a case event, re-hash the case's events and set the next link line's
-``prev_hash`` to match, and the file still verifies: the anchor vouches for the export only as
-far as the link lines are genuine. It does catch an export honestly produced from a database
-rewritten and re-hashed after the anchor (the stored hashes no longer reach the anchored one).
-Events of the case after the last exported one could also be withheld by turning them into link
-lines. A proof against the exporter itself needs a chain format hashing
-``prev_hash || sha256(canonical bytes)``: link lines could then carry the payload digest and
-every hash would be recomputed.
+taken as given. Whoever writes the file (or patches one ``prev_hash`` row in the database, which
+the whole-chain ``audit_verify`` would catch) can therefore alter a case event, re-hash the
+case's events and set the next link line's ``prev_hash`` to match, and the file still verifies:
+the anchor vouches for the export only as far as the link lines are genuine. Events of the case
+after the last exported one could also be withheld by turning them into link lines. A proof
+against the exporter itself needs a chain format hashing ``prev_hash || sha256(canonical
+bytes)``: link lines could then carry the payload digest and every hash would be recomputed.
 
 Size: one short line (about 180 bytes) per event of *any* case between the case's first event
 and the anchor; a case open for a year on a log of 10,000 events a day costs some 650 MB — the
