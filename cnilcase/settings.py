@@ -303,6 +303,10 @@ DEADLINE_REMINDER_MAX_ATTEMPTS = env.int("DEADLINE_REMINDER_MAX_ATTEMPTS", defau
 AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors")))
 AUDIT_ANCHOR_EMAIL = env.str("AUDIT_ANCHOR_EMAIL", default="")
 AUDIT_ANCHOR_MINUTES = env.int("AUDIT_ANCHOR_MINUTES", default=60)
+# Access records (who viewed or downloaded what) are written in the request without the chain's
+# lock and sealed into the chain every AUDIT_ACCESS_SEAL_SECONDS, AUDIT_ACCESS_BATCH per event.
+AUDIT_ACCESS_SEAL_SECONDS = env.int("AUDIT_ACCESS_SEAL_SECONDS", default=60)
+AUDIT_ACCESS_BATCH = env.int("AUDIT_ACCESS_BATCH", default=5000)
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without CELERY_BROKER_URL, kombu's filesystem transport: a real worker and beat run with no
@@ -349,6 +353,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.audit.tasks.anchor_audit_chain",
         "schedule": crontab(minute=f"*/{AUDIT_ANCHOR_MINUTES}") if AUDIT_ANCHOR_MINUTES < 60 else crontab(minute=0),
     },
+    # Seals the access records written since the last run into the audit chain, a batch per event.
+    "audit-seal-access": {"task": "apps.audit.tasks.seal_access_records", "schedule": AUDIT_ACCESS_SEAL_SECONDS},
 }
 
 # --- Logging ------------------------------------------------------------------------------------

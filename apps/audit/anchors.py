@@ -118,3 +118,31 @@ def anchors_check(anchors: list[Anchor], *, batch: int = 1000) -> AnchorCheck:
                 )
             checked += 1
     return AnchorCheck(True, checked)
+
+
+def anchor_latest(directory: Path | None = None) -> Anchor | None:
+    """The last anchor written (last line of the newest day's file), or None when there is none or
+    the directory cannot be read. Reads one file, not the whole directory's history."""
+    directory = Path(directory or settings.AUDIT_ANCHOR_DIR)
+    try:
+        files = sorted(directory.glob(f"{FILE_PREFIX}*.jsonl"))
+    except OSError:
+        return None
+    for path in reversed(files):
+        try:
+            lines = [line for line in path.read_text().splitlines() if line.strip()]
+        except OSError:
+            continue
+        if not lines:
+            continue
+        try:
+            data = json.loads(lines[-1])
+            return Anchor(int(data["seq"]), str(data["hash"]), str(data["at"]), f"{path.name}:{len(lines)}")
+        except (ValueError, KeyError, TypeError):
+            return None
+    return None
+
+
+def anchor_matches(anchor: Anchor) -> bool:
+    """Whether the event at the anchor's number still has the anchored hash."""
+    return AuditEvent.objects.filter(seq=anchor.seq, hash=anchor.hash).exists()

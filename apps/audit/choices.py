@@ -76,3 +76,12 @@ class AuditAction(models.TextChoices):
     ANSWER_FILE_REMOVED = "answer_file_removed", _("Document removed from an answer draft")
     ANSWER_SUBMITTED = "answer_submitted", _("Answer submitted, receipt issued")
     REQUEST_MESSAGE_POSTED = "request_message_posted", _("Message on a request for information")
+    ACCESS_SEALED = "access_sealed", _("Access records sealed")
+
+
+class AccessAction(models.TextChoices):
+    """How sensitive material was reached: shown on a page, downloaded, or exported."""
+
+    VIEW = "view", _("Viewed")
+    DOWNLOAD = "download", _("Downloaded")
+    EXPORT = "export", _("Exported")

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ActorKind, AuditAction
+from .choices import AccessAction, ActorKind, AuditAction
 
 GENESIS_HASH = "0" * 64
 
@@ -156,6 +156,11 @@ class ChainVerification(models.Model):
     first_broken_seq = models.BigIntegerField(_("first broken sequence number"), null=True, blank=True)
     case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    # The sealed access records, checked against their sealing events (None: not checked in this run).
+    access_ok = models.BooleanField(_("access log intact"), null=True, blank=True)
+    access_records_checked = models.BigIntegerField(_("access records checked"), null=True, blank=True)
+    access_first_bad_seq = models.BigIntegerField(_("first bad sealing event"), null=True, blank=True)
+    access_detail = models.TextField(_("access log detail"), blank=True)
 
     class Meta:
         verbose_name = _("chain verification")
@@ -164,3 +169,55 @@ class ChainVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
+
+
+class AccessRecordQuerySet(models.QuerySet):
+    def delete(self):
+        raise AuditLogAppendOnlyError("access records are never deleted")
+
+    def unsealed(self):
+        return self.filter(batch_seq__isnull=True)
+
+
+class AccessRecord(models.Model):
+    """Someone looked at or took away sensitive material: a case page, an evidence item, an answer,
+    a download, an export (ASVS V16).
+
+    Written cheaply in the request (one INSERT, no chain lock) and sealed later, in batches, into
+    the audit chain by ``apps.audit.access.access_seal``: the sealing event carries the SHA-256
+    of its records' canonical bytes and ``batch_seq`` names that event. The database refuses any
+    change but that one (NULL → the sealing event's number) and any removal (migration 0015).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    user_name = models.CharField(_("person"), max_length=200)
+    user_kind = models.CharField(_("kind of user"), max_length=20, choices=ActorKind.choices)
+    action = models.CharField(_("access"), max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
+    label = models.CharField(_("what"), max_length=255, blank=True)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    batch_seq = models.BigIntegerField(_("sealed by event"), null=True, blank=True)
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["case_id", "-at", "-id"], name="audit_access_case_at"),
+            models.Index(fields=["batch_seq", "id"], name="audit_access_batch"),
+            # The sealer's queue: only the unsealed rows, so it stays small whatever the log's size.
+            models.Index(fields=["id"], name="audit_access_unsealed", condition=models.Q(batch_seq__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} {self.action} {self.object_type} {self.object_id}"
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogAppendOnlyError("access records are never deleted")

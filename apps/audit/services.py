@@ -86,9 +86,14 @@ def audit_record(
     return event
 
 
-def verification_record(*, result: VerificationResult, case_id: int | None = None) -> ChainVerification:
-    """Keep the outcome of a verification run (the nightly task, or the command)."""
+def verification_record(*, result: VerificationResult, case_id: int | None = None, access=None) -> ChainVerification:
+    """Keep the outcome of a verification run (the nightly task, or the command); ``access`` is the
+    access log's check (``apps.audit.access.AccessCheck``) when it ran."""
     return ChainVerification.objects.create(
+        access_ok=access.ok if access is not None else None,
+        access_records_checked=access.records_checked if access is not None else None,
+        access_first_bad_seq=access.first_bad_seq if access is not None else None,
+        access_detail=access.reason if access is not None else "",
         ok=result.ok,
         events_checked=result.events_checked,
         head_seq=result.head_seq,

@@ -1,7 +1,8 @@
 """``python manage.py audit_verify [--case ID] [--anchors DIR]``: recompute the hash chains.
 
 Exit 0 printing the number of events and the head hash; exit 1 naming the first broken
-sequence number, or (with ``--anchors``) the first anchor the chain no longer matches.
+sequence number, the first sealing event whose access records were altered (whole chain only),
+or (with ``--anchors``) the first anchor the chain no longer matches.
 
 ``audit_verify --file EXPORT.jsonl`` checks a case export (``audit_export``) on its own, without
 the database — what a third party does with the file; see ``apps.audit.export``.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.audit.access import access_verify
 from apps.audit.anchors import anchors_check, anchors_read
 from apps.audit.export import ExportFormatError, ExportVerification, verify_export
 from apps.audit.services import verification_record
@@ -49,15 +51,23 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         result = verify_case_chain(case_id) if case_id is not None else verify_chain()
-        verification_record(result=result, case_id=case_id)
+        access = access_verify() if case_id is None else None
+        verification_record(result=result, case_id=case_id, access=access)
         if not result.ok:
             self.stderr.write(f"BROKEN at seq {result.first_broken_seq}: {result.reason}")
+            sys.exit(1)
+        if access is not None and not access.ok:
+            self.stderr.write(f"ACCESS LOG ALTERED at sealing event #{access.first_bad_seq}: {access.reason}")
             sys.exit(1)
         scope = f"case {case_id}: " if case_id is not None else ""
         head = result.head_hash or "-"
         self.stdout.write(f"OK: {scope}{result.events_checked} events, head seq {result.head_seq}, head hash {head}")
         if result.reason:
             self.stdout.write(f"note: {result.reason}")
+        if access is not None:
+            self.stdout.write(
+                f"OK: {access.records_checked} sealed access records in {access.batches_checked} batches"
+            )
         if anchors is not None:
             check = anchors_check(anchors)
             if not check.ok:
