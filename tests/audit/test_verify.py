@@ -94,7 +94,13 @@ def test_broken_case_link_is_named(chain, capsys):
 
 
 def test_nightly_task_records_the_result(chain):
-    assert verify_audit_chain.apply().get() == {"ok": True, "events_checked": 6, "first_broken_seq": None}
+    assert verify_audit_chain.apply().get() == {
+        "ok": True,
+        "events_checked": 6,
+        "first_broken_seq": None,
+        "access_records_checked": 0,
+        "access_first_bad_seq": None,
+    }
     with audit_protection_bypassed(connection) as cursor:
         cursor.execute("UPDATE audit_auditevent SET summary = 'x' WHERE seq = 2")
     assert verify_audit_chain.apply().get()["first_broken_seq"] == 2
