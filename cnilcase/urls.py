@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("organisations/", include("apps.organisations.urls")),
     path("portal/", include("apps.portal.urls")),
+    path("", include("apps.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

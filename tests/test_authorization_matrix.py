@@ -89,6 +89,7 @@ DECLARED: dict[str, Expect] = {
     "evidence:transfer": TEAM_ONLY,
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "dashboards:integrity": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "breaches:notification_create": TEAM_ONLY,
     "deadlines:create": TEAM_ONLY,
     "deadlines:extend": TEAM_ONLY,

@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import FormView
 
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
 from apps.cases.choices import PartyRole
@@ -223,6 +225,15 @@ class CampaignImportDetailView(RoleRequiredMixin, View):
     def get(self, request, pk, import_pk):
         case, imported = self.get_import()
         if request.GET.get("format") == "csv":
+            access_record(
+                actor=request.user,
+                action=AccessAction.EXPORT,
+                object_type="campaign_import",
+                object_id=imported.pk,
+                case_id=case.pk,
+                label=_("Bad rows of import #%(number)d") % {"number": imported.pk},
+                request=request,
+            )
             return self._csv(imported)
         template = (
             "breaches/campaign_import_status.html"

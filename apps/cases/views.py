@@ -10,6 +10,8 @@ from django.views.generic import FormView, TemplateView, View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.core.forms import add_service_errors
 from apps.core.pagination import keyset_page
@@ -115,6 +117,15 @@ class CaseDetailView(RoleRequiredMixin, CaseMixin, TemplateView):
         self.current_tab = current
         can_change = permissions.can_change(self.request.user, case)
         self.request.case_can_change = can_change  # read by the tabs' context functions
+        access_record(
+            actor=self.request.user,
+            action=AccessAction.VIEW,
+            object_type="case",
+            object_id=case.pk,
+            case_id=case.pk,
+            label=f"{case.reference} ({current.slug})",
+            request=self.request,
+        )
         tab_context = current.context(case, self.request)
         return super().get_context_data(
             case=case,

@@ -101,3 +101,16 @@ class TimelineFilterForm(forms.Form):
             until=datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS) if end else None,
             after=data.get("after"),
         )
+
+
+class AccessFilterForm(forms.Form):
+    """The "Who accessed this case" tab: one person's records, and the page's "older" keyset."""
+
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int, empty_value=None, required=False)
+    before = forms.IntegerField(
+        label=_("Page"), required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("Anyone")), *people]

@@ -16,10 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+
+from apps.audit import selectors as audit_selectors
+from apps.audit.anchors import Anchor, anchor_latest, anchor_matches, chain_head
+from apps.audit.models import AuditEvent, ChainVerification
+from apps.evidence import selectors as evidence_selectors
 
 from .choices import TimelineKind
 from .sources import BY_CODE, COLUMNS, PARIS, SOURCES, Change, Cursor, Source
@@ -164,3 +171,44 @@ def timeline_actors(case_id: int, *, using: str = DEFAULT_DB_ALIAS) -> list[tupl
     for actor_id, name in sorted(found, key=lambda row: (row[0], row[1] or "")):
         names.setdefault(actor_id, name or "")
     return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
+
+
+# --- Integrity status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegrityStatus:
+    last_verification: ChainVerification | None
+    last_failure: ChainVerification | None
+    anchor: Anchor | None
+    anchor_matches: bool | None
+    head_seq: int | None
+    last_seal: AuditEvent | None
+    unsealed: int
+    oldest_unsealed: datetime | None
+    sealing_late: bool
+    alerts: list
+    alert_count: int
+
+
+def integrity_status(*, alerts_shown: int = 10) -> IntegrityStatus:
+    """What a manager checks to trust the audit trail: each figure one indexed query (or one file read)."""
+    anchor = anchor_latest()
+    head = chain_head()
+    waiting = audit_selectors.unsealed_access_summary()
+    oldest = waiting["oldest"]
+    late_after = timedelta(seconds=5 * settings.AUDIT_ACCESS_SEAL_SECONDS)
+    alerts = evidence_selectors.recent_alerts(alerts_shown)
+    return IntegrityStatus(
+        last_verification=audit_selectors.latest_verification(),
+        last_failure=audit_selectors.latest_failed_verification(),
+        anchor=anchor,
+        anchor_matches=anchor_matches(anchor) if anchor is not None else None,
+        head_seq=head[0] if head else None,
+        last_seal=audit_selectors.last_access_seal(),
+        unsealed=waiting["count"],
+        oldest_unsealed=oldest,
+        sealing_late=oldest is not None and timezone.now() - oldest > late_after,
+        alerts=alerts,
+        alert_count=evidence_selectors.alert_count(),
+    )

@@ -11,6 +11,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
 from apps.cases.permissions import READER_ROLES
@@ -122,6 +124,16 @@ class CalendarIcsView(View):
         deadlines = selectors.my_pending_deadlines(feed.user)[:500]
         body = feeds.calendar_bytes(deadlines, base_url=request.build_absolute_uri("/").rstrip("/"))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        # The path is the feed's secret: the record names the feed, not its token.
+        access_record(
+            actor=feed.user,
+            action=AccessAction.EXPORT,
+            object_type="calendar_feed",
+            object_id=feed.pk,
+            label=_("Deadlines calendar (%(count)d deadlines)") % {"count": len(deadlines)},
+            request=request,
+            path="",
+        )
         response["Content-Disposition"] = 'inline; filename="cnilcase-deadlines.ics"'
         response["Cache-Control"] = "private, max-age=900"
         response["Referrer-Policy"] = "no-referrer"

@@ -23,3 +23,15 @@ def all_alerts() -> list[IntegrityAlert]:
     return list(
         IntegrityAlert.objects.select_related("blob").prefetch_related("blob__evidence__case").order_by("-detected_at")
     )
+
+
+def recent_alerts(limit: int) -> list[IntegrityAlert]:
+    return list(
+        IntegrityAlert.objects.select_related("blob")
+        .prefetch_related("blob__evidence__case")
+        .order_by("-detected_at")[:limit]
+    )
+
+
+def alert_count() -> int:
+    return IntegrityAlert.objects.count()

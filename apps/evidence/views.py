@@ -15,6 +15,8 @@ from django.views.generic import FormView, TemplateView
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
 from apps.core.forms import add_service_errors
@@ -185,6 +187,15 @@ class EvidenceDetailView(CaseEvidenceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         evidence = self.get_evidence()
+        access_record(
+            actor=self.request.user,
+            action=AccessAction.VIEW,
+            object_type="evidence",
+            object_id=evidence.pk,
+            case_id=evidence.case_id,
+            label=evidence.title,
+            request=self.request,
+        )
         return super().get_context_data(
             case=self.get_case(),
             evidence=evidence,
@@ -203,6 +214,15 @@ class EvidenceDownloadView(CaseEvidenceMixin, View):
         except (FileNotFoundError, OSError) as exc:
             raise Http404 from exc
         services.evidence_download_record(actor=request.user, evidence=evidence, ip=client_ip(request))
+        access_record(
+            actor=request.user,
+            action=AccessAction.DOWNLOAD,
+            object_type="evidence",
+            object_id=evidence.pk,
+            case_id=evidence.case_id,
+            label=evidence.original_filename,
+            request=request,
+        )
         response = FileResponse(
             handle, as_attachment=True, filename=evidence.original_filename, content_type=evidence.blob.media_type
         )

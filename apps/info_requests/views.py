@@ -12,6 +12,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.accounts.permissions import RoleRequiredMixin
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.cases import permissions as case_permissions
 from apps.core.forms import add_service_errors
@@ -142,6 +144,16 @@ class RequestView(CaseRequestMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         info_request = self.get_request()
+        if self.request.method == "GET":  # a refused POST re-renders the page the reader already has
+            access_record(
+                actor=self.request.user,
+                action=AccessAction.VIEW,
+                object_type="info_request",
+                object_id=info_request.pk,
+                case_id=info_request.case_id,
+                label=info_request.subject,
+                request=self.request,
+            )
         can_change = case_permissions.can_change(self.request.user, info_request.case)
         context = {"case": info_request.case, "page": selectors.request_page(info_request), "can_change": can_change}
         if can_change:
@@ -208,6 +220,15 @@ class ReceiptPdfView(CaseRequestMixin, View):
             status=SubmissionStatus.SUBMITTED,
         )
         response = HttpResponse(selectors.receipt_pdf(submission), content_type="application/pdf")
+        access_record(
+            actor=request.user,
+            action=AccessAction.DOWNLOAD,
+            object_type="receipt",
+            object_id=submission.pk,
+            case_id=info_request.case_id,
+            label=submission.receipt_number,
+            request=request,
+        )
         response["Content-Disposition"] = f'attachment; filename="accuse-reception-{submission.receipt_number}.pdf"'
         return response
 

@@ -25,6 +25,8 @@ from django.views.generic import TemplateView
 
 from apps.accounts import services as account_services
 from apps.accounts import views as account_views
+from apps.audit.access import access_record
+from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
 from apps.evidence.uploads import HashingUploadHandler, RawBodyInterruptedError, RawBodyTooLargeError, receive_raw_body
 from apps.info_requests import selectors, services
@@ -193,6 +195,16 @@ class RequestView(RequestMixin, View):
     submissions (read-only, with their receipts) and the message thread."""
 
     def get(self, request, pk):
+        info_request = self.get_info_request()
+        access_record(
+            actor=request.user,
+            action=AccessAction.VIEW,
+            object_type="info_request",
+            object_id=info_request.pk,
+            case_id=info_request.case_id,
+            label=info_request.subject,
+            request=request,
+        )
         return self.render_page()
 
 
@@ -411,6 +423,7 @@ class ReceiptView(PortalUserRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         submission = selectors.portal_receipt_get(self.request.user, self.kwargs["number"])
+        _receipt_accessed(self.request, submission, AccessAction.VIEW)
         return super().get_context_data(
             submission=submission,
             info_request=submission.request,
@@ -423,11 +436,24 @@ class ReceiptPDFView(PortalUserRequiredMixin, View):
     def get(self, request, number):
         submission = selectors.portal_receipt_get(request.user, number)
         response = HttpResponse(selectors.receipt_pdf(submission), content_type="application/pdf")
+        _receipt_accessed(request, submission, AccessAction.DOWNLOAD)
         response["Content-Disposition"] = f'attachment; filename="recepisse-{submission.receipt_number}.pdf"'
         return response
 
 
 # --- Helpers -------------------------------------------------------------------------------------
+
+
+def _receipt_accessed(request, submission, action: str) -> None:
+    access_record(
+        actor=request.user,
+        action=action,
+        object_type="receipt",
+        object_id=submission.pk,
+        case_id=submission.request.case_id,
+        label=submission.receipt_number,
+        request=request,
+    )
 
 
 def _text(message: str, status: int) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from apps.audit.anchors import anchor_write
 from apps.audit.choices import AuditAction
 from apps.audit.export import FORMAT, export_lines, verify_export
-from apps.audit.models import GENESIS_HASH, AuditEvent, canonical_bytes, link
+from apps.audit.models import GENESIS_HASH, AccessRecord, AuditEvent, canonical_bytes, link
 from apps.audit.services import audit_record
 from apps.cases import services as case_services
 from tests.audit.test_anchors import rewrite_from
@@ -337,3 +337,14 @@ def test_file_errors_are_clear_command_errors(tmp_path):
         call_command("audit_verify", "--file", str(tmp_path / "other.jsonl"))
     with pytest.raises(CommandError, match="do not combine it with --case"):
         call_command("audit_verify", "--file", str(tmp_path / "text.jsonl"), "--case", "1")
+
+
+def test_an_export_is_recorded_in_the_access_log(scenario, exported):
+    record = AccessRecord.objects.get(object_type="audit_export")
+    assert (record.case_id, record.action, record.user_id, record.user_kind) == (
+        scenario["case"].pk,
+        "export",
+        None,
+        "system",
+    )
+    assert record.label == f"audit_export --case {scenario['case'].reference} --output {exported}"

@@ -12,7 +12,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.audit.access import access_record
 from apps.audit.anchors import anchors_read
+from apps.audit.choices import AccessAction
 from apps.audit.export import ExportError, case_export_lines, export_span
 from apps.cases.models import Case
 
@@ -52,6 +54,15 @@ class Command(BaseCommand):
             else f"no anchor at or after seq {span.last_seq}: per-case chain and links only"
         )
         destination = f" to {output}" if output is not None else ""
+        # An export takes the case's history away: the access log says so (no user: the command line).
+        access_record(
+            actor=None,
+            action=AccessAction.EXPORT,
+            object_type="audit_export",
+            object_id=case_id,
+            case_id=case_id,
+            label=f"audit_export --case {reference}" + (f" --output {output}" if output is not None else ""),
+        )
         report.write(f"Exported case {reference}{destination}: seq {span.first_seq} to {span.end_seq}, {anchored}")
 
     def _span(self, case_id: int, reference: str, directory: Path | None):
