@@ -14,3 +14,12 @@ class TimelineKind(models.TextChoices):
     SANCTIONS = "sanctions", _("Sanction procedure")
     REQUESTS = "requests", _("Requests for information")
     AUDIT = "audit", _("Audit log")
+
+
+class ReportStatus(models.TextChoices):
+    """Where a case-file report job stands (``ReportJob``)."""
+
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Being drawn up")
+    COMPLETED = "completed", _("Ready")
+    FAILED = "failed", _("Failed")
