@@ -202,6 +202,45 @@ def evidence_download_record(*, actor, evidence: Evidence, ip: str | None) -> Cu
     )
 
 
+EXPORT_BATCH = 1000
+
+
+@transaction.atomic
+def evidence_export_record(
+    *, actor, case: Case, evidence_ids: list[int], document: str, ip: str | None = None, **detail
+) -> int:
+    """Record that the items ``evidence_ids`` of ``case`` were listed in an exported document (a case-file report).
+
+    ISO/IEC 27037: an item's description leaving the system is part of its chain of custody. Each
+    item gets an ``exported`` custody event (bulk-created: a report may list thousands); one audit
+    event names the document and the number of items, rather than one event per item.
+    Items of another case are refused. Returns the number of custody events written.
+    """
+    ids = sorted(set(evidence_ids))
+    if Evidence.objects.filter(pk__in=ids).exclude(case=case).exists():
+        raise ValidationError(_("Only evidence of the case can be listed in its documents."))
+    detail = {"document": document, **detail}
+    now = timezone.now()
+    for start in range(0, len(ids), EXPORT_BATCH):
+        CustodyEvent.objects.bulk_create(
+            [
+                CustodyEvent(evidence_id=pk, kind=CustodyKind.EXPORTED, actor=actor, at=now, ip=ip, detail=detail)
+                for pk in ids[start : start + EXPORT_BATCH]
+            ]
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EVIDENCE_CUSTODY,
+        summary=_("%(count)d evidence items listed in “%(document)s”") % {"count": len(ids), "document": document},
+        object_type="cases.case",
+        object_id=str(case.pk),
+        case_id=case.pk,
+        data={"kind": CustodyKind.EXPORTED, "count": len(ids), **detail},
+        ip=ip,
+    )
+    return len(ids)
+
+
 @transaction.atomic
 def evidence_transfer(*, actor, evidence: Evidence, recipient: str, reason: str, ip: str | None = None) -> CustodyEvent:
     """Record that the item was handed to someone (e.g. the rapporteur), with the reason."""
