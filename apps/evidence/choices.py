@@ -20,3 +20,12 @@ class CustodyKind(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred")
     EXPORTED = "exported", _("Exported")
     VERIFIED = "verified", _("Integrity verified")
+
+
+class ExtractionStatus(models.TextChoices):
+    """Where the text of a stored file stands for search: waiting, read, unreadable or not a text format."""
+
+    PENDING = "pending", _("Text extraction pending")
+    DONE = "done", _("Text extracted")
+    FAILED = "failed", _("Text extraction failed")
+    UNSUPPORTED = "unsupported", _("No text extracted from this type of file")

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case, Party
 
-from .choices import CustodyKind, EvidenceSource
+from .choices import CustodyKind, EvidenceSource, ExtractionStatus
 
 
 class Blob(models.Model):
@@ -24,6 +24,15 @@ class Blob(models.Model):
     media_type = models.CharField(_("media type"), max_length=120)
     storage_name = models.CharField(_("storage name"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("stored at"), default=timezone.now)
+    # Text read from the file for search (apps/evidence/extraction.py); it belongs to the bytes, so
+    # every evidence item sharing the blob is found by it. PostgreSQL keeps a search vector of each
+    # item, its blob's text included, refreshed by trigger (migration 0004).
+    extracted_text = models.TextField(_("extracted text"), blank=True, editable=False)
+    extraction_status = models.CharField(
+        _("text extraction"), max_length=12, choices=ExtractionStatus.choices, default=ExtractionStatus.PENDING
+    )
+    extraction_reason = models.CharField(_("text extraction detail"), max_length=255, blank=True)
+    extracted_at = models.DateTimeField(_("text extracted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("blob")

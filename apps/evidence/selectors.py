@@ -8,7 +8,11 @@ from .models import CustodyEvent, Evidence, IntegrityAlert
 
 
 def evidence_of_case(case: Case) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(case=case).select_related("blob", "registered_by", "superseded_by")
+    return (
+        Evidence.objects.filter(case=case)
+        .select_related("blob", "registered_by", "superseded_by")
+        .defer("blob__extracted_text")
+    )
 
 
 def custody_of(evidence: Evidence) -> list[CustodyEvent]:

@@ -16,10 +16,12 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.core.changes import apply_changes, check_fields
+from apps.core.queue import enqueue_on_commit
 
-from .choices import CustodyKind
+from .choices import CustodyKind, ExtractionStatus
 from .models import Blob, CustodyEvent, Evidence, IntegrityAlert
 from .storage import blob_path, evidence_storage
+from .text import extract_blob_text
 from .uploads import display_filename
 
 SNIFF_BYTES = 8192
@@ -165,6 +167,9 @@ def evidence_register(
         media_type=blob.media_type,
         supersedes=supersedes.pk if supersedes else None,
     )
+    if blob.extraction_status == ExtractionStatus.PENDING:
+        # Text for search is read by the worker once the file is committed (apps/evidence/text.py).
+        enqueue_on_commit(extract_blob_text, blob.pk)
     return evidence
 
 

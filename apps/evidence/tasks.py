@@ -10,6 +10,9 @@ from django.utils import timezone
 from .models import Blob, IntegrityCursor
 from .services import blob_verification_record, blob_verify
 from .storage import evidence_storage
+from .text import extract_blob_text
+
+__all__ = ["extract_blob_text", "remove_orphan_blobs", "verify_evidence_integrity"]
 
 
 @shared_task(acks_late=True)
