@@ -27,6 +27,7 @@ from apps.breaches.pseudonymise import ReportEncoder
 from apps.breaches.uploads import PseudonymisedReport
 from apps.cases import services as case_services
 from apps.controls import services as control_services
+from apps.dashboards import report_jobs
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.info_requests import services as info_request_services
@@ -90,6 +91,14 @@ DECLARED: dict[str, Expect] = {
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "dashboards:integrity": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    # CSV exports: what the user may see (a case not theirs is a 404); the case-file report: the team asks
+    # (POST), readers follow it.
+    "dashboards:export_cases": CASE_READERS,
+    "dashboards:export_my_deadlines": CASE_READERS,
+    "dashboards:export_case_deadlines": CASE_READERS,
+    "dashboards:export_evidence": CASE_READERS,
+    "dashboards:report_generate": CASE_POST_ONLY,
+    "dashboards:report_job": CASE_READERS,
     "breaches:notification_create": TEAM_ONLY,
     "deadlines:create": TEAM_ONLY,
     "deadlines:extend": TEAM_ONLY,
@@ -335,6 +344,7 @@ def samples(actor_clients):
             "kind": "formal_notice",
             "object_pk": notice.pk,
         },
+        "dashboards": {"pk": case.pk, "job_pk": report_jobs.report_request(actor=investigator, case=case).pk},
         "organisations": {"pk": organisation.pk},
         "info_requests": {
             "pk": case.pk,

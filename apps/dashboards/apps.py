@@ -10,6 +10,7 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self) -> None:
-        from . import tabs  # imports every app's models: only once the registry is ready
+        from . import report_tab, tabs  # imports every app's models: only once the registry is ready
 
         tabs.register()
+        report_tab.register()
