@@ -91,6 +91,7 @@ DECLARED: dict[str, Expect] = {
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "dashboards:integrity": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "dashboards:search": CASE_READERS,
     # CSV exports: what the user may see (a case not theirs is a 404); the case-file report: the team asks
     # (POST), readers follow it.
     "dashboards:export_cases": CASE_READERS,

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_exports
+from . import views, views_exports, views_search
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("integrity/", views.IntegrityStatusView.as_view(), name="integrity"),
+    path("search/", views_search.SearchView.as_view(), name="search"),
     # Exports (CSV, streamed) and the case-file report
     path("exports/cases.csv", views_exports.CaseListExportView.as_view(), name="export_cases"),
     path("exports/my-deadlines.csv", views_exports.MyDeadlinesExportView.as_view(), name="export_my_deadlines"),
