@@ -355,6 +355,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Seals the access records written since the last run into the audit chain, a batch per event.
     "audit-seal-access": {"task": "apps.audit.tasks.seal_access_records", "schedule": AUDIT_ACCESS_SEAL_SECONDS},
+    # Rewrites the managers' dashboard figures (apps.dashboards.stats_refresh); the page shows "as of".
+    "dashboard-stats": {
+        "task": "apps.dashboards.tasks_stats.refresh_dashboard_stats",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -91,6 +91,9 @@ DECLARED: dict[str, Expect] = {
     "evidence:edit": TEAM_ONLY,
     "evidence:alerts": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
     "dashboards:integrity": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    # The managers' dashboard's incident view (on the sample case) and its reference form (400 without one).
+    "dashboards:incident": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 200}),
+    "dashboards:incident_find": Expect(anonymous=LOGIN, default=404, per_role={Role.MANAGER: 400}),
     "dashboards:search": CASE_READERS,
     # CSV exports: what the user may see (a case not theirs is a 404); the case-file report: the team asks
     # (POST), readers follow it.

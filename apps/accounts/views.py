@@ -21,6 +21,7 @@ from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 
 from apps.audit.services import client_ip
+from apps.core.registry import home_panels
 
 from . import selectors, services
 from .choices import ROLE_DESCRIPTIONS, Role, UserKind
@@ -207,7 +208,7 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
-    """Who you are and what your roles let you do."""
+    """Who you are, what your roles let you do, and the panels higher apps register (``home_panels``)."""
 
     template_name = "accounts/home.html"
     allowed_roles = None
@@ -215,4 +216,9 @@ class HomeView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         my_roles = [(Role(r).label, ROLE_DESCRIPTIONS[Role(r)]) for r in Role.values if r in user.roles]
-        return super().get_context_data(my_roles=my_roles, **kwargs)
+        panels = [
+            (panel, panel.context(user, self.request))
+            for panel in home_panels.all()
+            if panel.visible(user, self.request)
+        ]
+        return super().get_context_data(my_roles=my_roles, panels=panels, **kwargs)

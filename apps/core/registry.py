@@ -3,6 +3,8 @@
 - ``case_tabs``: tabs of the case page (NetBox's ``register_model_view`` + ``ViewTab``). The
   ``cases`` app renders whatever is registered; ``controls``, ``evidence``... register theirs.
 - ``organisation_panels``: panels of the organisation page (``cases`` adds "cases it is party to").
+- ``home_panels``: panels of the staff home page; ``context(user, request)`` and ``visible(user, request)``
+  take the user in place of an object (``dashboards`` adds an investigator's cases, deadlines...).
 - ``transition_guards`` / ``transition_reactions``: case-transition hooks. A guard may refuse a
   transition by returning a reason; a reaction runs inside the transition's transaction.
 - ``case_opened_reactions``: run inside ``case_open``'s transaction (e.g. the complainant's
@@ -80,6 +82,7 @@ class SeederRegistry:
 
 case_tabs = TabRegistry()
 organisation_panels = TabRegistry()
+home_panels = TabRegistry()
 # guard(case, from_status, to_status, actor) -> str | None (a reason to refuse)
 transition_guards = HookRegistry()
 # reaction(case, transition) -> None, inside the transition's transaction

@@ -14,3 +14,9 @@ class DashboardsConfig(AppConfig):
 
         tabs.register()
         report_tab.register()
+        from apps.core.registry import demo_seeders
+
+        from . import home, tasks_stats  # the investigator's home panels; the dashboard's refresh task
+
+        home.register()
+        demo_seeders.register("dashboard_stats", tasks_stats.seed_dashboard_stats, order=995)

@@ -51,3 +51,6 @@ class ReportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+
+from .stats_models import StatCell, StatSnapshot  # noqa: E402,F401  (the managers' dashboard's summary tables)

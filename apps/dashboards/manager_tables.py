@@ -1,0 +1,261 @@
+"""The managers' dashboard as tables: the same rows feed the page, its charts and its CSV exports.
+
+A cell is a value (int, float, Decimal, a month as a ``date``, a ``datetime``, text) or a ``Link``;
+``cell_text`` writes it the French way for the page and the CSV alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from . import stats
+
+PARIS = ZoneInfo("Europe/Paris")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Link(NamedTuple):
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Table:
+    slug: str
+    caption: str
+    headers: list[str]
+    rows: Iterable[list] = field(default_factory=list)
+    empty: str = ""
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Link):
+        return value.text
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return formats.date_format(value.astimezone(PARIS), "d/m/Y H:i")
+    if isinstance(value, date):
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    if isinstance(value, Decimal):
+        return formats.number_format(value, 2, force_grouping=True)
+    if isinstance(value, float):
+        return formats.number_format(value, 1)
+    if isinstance(value, int):
+        return formats.number_format(value, 0, force_grouping=True)
+    return str(value)
+
+
+def _days(value: float | None):
+    return None if value is None else float(value)
+
+
+# --- The tables of the page -------------------------------------------------------------------
+
+
+def monthly_table(figures: stats.Monthly) -> Table:
+    return Table(
+        "monthly",
+        _("New and closed cases per month"),
+        [_("Month"), _("New cases"), _("Closed cases")],
+        [[r.month, r.opened, r.closed] for r in figures.rows],
+    )
+
+
+def breaches_table(figures: stats.Monthly) -> Table:
+    return Table(
+        "breaches",
+        _("Breach notifications received within 72 hours, per month"),
+        [_("Month"), _("Initial notifications"), _("Within 72 hours"), _("Share within 72 hours (%)")],
+        [[r.month, r.breaches, r.breaches_on_time, r.on_time_percent] for r in figures.rows],
+    )
+
+
+def open_status_table(open_now: stats.OpenNow) -> Table:
+    return Table(
+        "open_status",
+        _("Open cases by status"),
+        [_("Status"), _("Open cases")],
+        [list(r) for r in open_now.by_status],
+        empty=_("No open case."),
+    )
+
+
+def open_origin_table(open_now: stats.OpenNow) -> Table:
+    return Table(
+        "open_origin",
+        _("Open cases by origin"),
+        [_("Origin"), _("Open cases")],
+        [list(r) for r in open_now.by_origin],
+        empty=_("No open case."),
+    )
+
+
+def workload_table(rows: list[stats.WorkloadRow]) -> Table:
+    return Table(
+        "workload",
+        _("Workload per lead investigator"),
+        [_("Lead investigator"), _("Open cases"), _("Overdue deadlines"), _("Deadlines in the next 14 days")],
+        [[r.name or _("No lead investigator"), r.open_cases, r.overdue, r.soon] for r in rows],
+        empty=_("No open case and no deadline."),
+    )
+
+
+def deadlines_table(deadlines) -> Table:
+    def rows() -> Iterator[list]:
+        for d in deadlines:
+            lead = d.case.lead_investigator
+            yield [
+                Link(d.case.reference, reverse("cases:detail", args=[d.case_id])),
+                d.title,
+                d.due_at,
+                _("Overdue") if d.overdue else _("Due within 14 days"),
+                (lead.get_full_name() if lead else _("No lead investigator")),
+            ]
+
+    return Table(
+        "deadlines",
+        _("Overdue and soon-due deadlines"),
+        [_("Case"), _("Deadline"), _("Due on"), _("State"), _("Lead investigator")],
+        rows(),
+        empty=_("No overdue deadline and none due within 14 days."),
+    )
+
+
+def indicators_table(figures: stats.Monthly) -> Table:
+    return Table(
+        "indicators",
+        _("Indicators for the period"),
+        [_("Indicator"), _("Value"), _("Based on")],
+        [
+            [_("Median time from opening to closure (days)"), _days(figures.close_median_days), figures.closed_cases],
+            [
+                _("Median time from opening to formal notice (days)"),
+                _days(figures.notice_median_days),
+                figures.noticed_cases,
+            ],
+            [
+                _("Formal notices complied with within their period (%)"),
+                figures.notices_complied_percent,
+                figures.notices_complied + figures.notices_not_complied,
+            ],
+            [_("Share of breach notifications within 72 hours (%)"), figures.on_time_percent, figures.breaches],
+            [_("Sanctions decided"), figures.sanctions, figures.sanctions],
+            [_("Total fines (EUR)"), figures.fines_total, figures.sanctions],
+        ],
+    )
+
+
+def incidents_table(incidents: list) -> Table:
+    return Table(
+        "incidents",
+        _("Incidents opened in the period"),
+        [_("Case"), _("Title"), _("Linked cases")],
+        [
+            [Link(case.reference, reverse("dashboards:incident", args=[case.pk])), case.title, n]
+            for case, n in incidents
+        ],
+        empty=_("No incident with linked cases opened in the period."),
+    )
+
+
+def incident_table(rows) -> Table:
+    def cells():
+        for row in rows:
+            campaign = row.campaign
+            yield [
+                row.controller.legal_name,
+                Link(row.case.reference, reverse("cases:detail", args=[row.case.pk])),
+                row.get_status_display(),
+                row.latest.received_at if row.latest else None,
+                campaign.get_decision_display() if campaign else _("No campaign"),
+                campaign.sent if campaign else None,
+                campaign.planned_total if campaign else None,
+                (campaign.progress_percent if campaign else None),
+            ]
+
+    return Table(
+        "controllers",
+        _("Controllers of the incident"),
+        [
+            _("Controller"),
+            _("Case"),
+            _("Notification (Art. 33)"),
+            _("Last notification received"),
+            _("Communication (Art. 34)"),
+            _("Data subjects informed"),
+            _("Data subjects to inform"),
+            _("Progress (%)"),
+        ],
+        cells(),
+        empty=_("No controller in this incident yet."),
+    )
+
+
+# --- Charts ---------------------------------------------------------------------------------------
+
+
+def monthly_chart(figures: stats.Monthly) -> dict:
+    return {
+        "type": "bar",
+        "labels": [cell_text(r.month) for r in figures.rows],
+        "datasets": [
+            {"label": _("New cases"), "data": [r.opened for r in figures.rows]},
+            {"label": _("Closed cases"), "data": [r.closed for r in figures.rows]},
+        ],
+        "max": None,
+    }
+
+
+def breaches_chart(figures: stats.Monthly) -> dict:
+    return {
+        "type": "line",
+        "labels": [cell_text(r.month) for r in figures.rows],
+        "datasets": [{"label": _("Share within 72 hours (%)"), "data": [r.on_time_percent for r in figures.rows]}],
+        "max": 100,
+    }
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _csv_cell(value) -> str:
+    text = cell_text(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
+    """The table as a streamed CSV for French spreadsheets: UTF-8 with BOM, ``;``, French headers."""
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        with translation.override("fr"):
+            writer.writerow([_csv_cell(h) for h in table.headers])
+            yield "\ufeff" + buffer.getvalue()
+            for row in table.rows:
+                buffer.seek(0), buffer.truncate()
+                writer.writerow([_csv_cell(c) for c in row])
+                yield buffer.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
