@@ -17,7 +17,7 @@ from apps.audit.anchors import chain_head
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
 from apps.cases import services as case_services
-from apps.dashboards import report_jobs
+from apps.dashboards import report, report_jobs
 from apps.dashboards.choices import ReportStatus
 from apps.dashboards.models import ReportJob
 from apps.dashboards.tasks import run_report_job
@@ -111,6 +111,40 @@ def test_a_job_run_twice_registers_one_report(agent, full_case, django_capture_o
     run_report_job(job.pk)
     assert ReportJob.objects.get(pk=job.pk).status == ReportStatus.COMPLETED
     assert Evidence.objects.filter(case=full_case, source=EvidenceSource.CNIL, title__startswith="Dossier").count() == 1
+
+
+def test_a_failure_is_recorded_on_the_job_and_nothing_is_registered(
+    agent, full_case, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The evidence store is unavailable (its location is not a directory): the job says so, nothing half-done."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocked}},
+    }
+    before = Evidence.objects.filter(case=full_case).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = report_jobs.report_request(actor=agent, case=full_case)
+    job.refresh_from_db()
+    assert job.status == ReportStatus.FAILED
+    assert job.error
+    assert job.evidence_id is None
+    assert Evidence.objects.filter(case=full_case).count() == before
+    assert not CustodyEvent.objects.filter(kind=CustodyKind.EXPORTED).exists()
+
+
+def test_progress_is_reported_while_the_inventory_is_read(agent, full_case, monkeypatch):
+    """A large inventory reports its progress chunk by chunk (here chunks of 2 over the case's items)."""
+    monkeypatch.setattr(report, "INVENTORY_CHUNK", 2)
+    steps = []
+    content = report.report_context(full_case, on_progress=lambda percent, phase: steps.append((percent, phase)))
+    percents = [percent for percent, _phase in steps]
+    assert percents == sorted(percents)
+    assert steps[-1] == (60, "rendering")
+    evidence_steps = [percent for percent, phase in steps if phase == "evidence"]
+    assert len(evidence_steps) == 1 + len(content.evidence_ids) // 2
+    assert 20 < evidence_steps[-1] <= 60
 
 
 def test_only_the_team_and_managers_generate_readers_follow_and_download(
