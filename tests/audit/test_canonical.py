@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import rfc8785
 
+from apps.audit import batches
+from apps.audit.batches import row_payload
 from apps.audit.canonical import _plain, canonical_json
 from apps.audit.models import CANONICAL_FIELDS, canonical_bytes, format_time
-from apps.audit.verify import row_payload
 
 # Every control character, the characters JSON escapes, the edges of ASCII, Latin-1, the BMP
 # (U+2028, the private-use area, U+FFFF) and beyond it (emoji, supplementary ideographs).
@@ -145,3 +146,48 @@ def test_row_payload_equals_canonical_bytes(seed):
         assert row_payload(row) == expected
         row[11] = json.dumps(values["data"])  # data as JSON text, as COPY gives it
         assert row_payload(row) == expected
+
+
+# PostgreSQL's COPY text output, as verification reads it: backslash escapes, \N for NULL, the
+# time formatted, JSONB's own spelling of the data (spaces after ``:`` and ``,``).
+COPY_ESCAPES = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def copy_line(values: dict) -> bytes:
+    fields = []
+    for name in CANONICAL_FIELDS:
+        value = values[name]
+        if name == "occurred_at":
+            value = format_time(value)
+        elif name == "data":
+            value = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        if value is None:
+            fields.append("\\N")
+        else:
+            fields.append("".join(COPY_ESCAPES.get(c, c) for c in str(value)))
+    fields += ["a" * 64, "b" * 64, "", ""]
+    return "\t".join(fields).encode() + b"\n"
+
+
+TAME = [*"azAZ09 .,;:/-_'éèçàÉ€", "\u2028", "\x7f", "\U0001f600", "\u4e2d"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_copy_text_gives_the_canonical_bytes(seed):
+    """The bytes verification hashes from a COPY line, fast path or not, are ``canonical_bytes``."""
+    rng = random.Random(seed)
+    fast = 0
+    for i in range(400):
+        values = event_values(rng)
+        if i % 2:  # strings COPY and JSON write as they are: the fast path
+            for name in ("actor_name", "actor_role", "action", "object_type", "object_id", "summary"):
+                values[name] = text(rng, TAME)
+            values["data"] = rng.choice([{}, {"n": rng.randint(-SAFE, SAFE), "s": text(rng, TAME), "l": [None, True]}])
+            values["seq"] = rng.randint(1, 10**15 - 1)
+        line = copy_line(values)
+        fields = line.split(b"\t")
+        fast += batches._NEEDS_ESCAPE.search(b"\t".join(fields[:11]) + b"\t") is None and len(fields[0]) < 16
+        ((seq, case_id, *_hashes, payload),) = batches._copy_events(line)
+        assert (seq, case_id) == (values["seq"], values["case_id"])
+        assert payload == canonical_bytes(values), line
+    assert fast > 100
