@@ -10,7 +10,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self):
-        from . import demo, tabs  # both import models: only once the registry is ready
+        from . import demo, tabs, text  # all import models: only once the registry is ready
 
         tabs.register()
         demo_seeders.register("evidence", demo.seed_evidence, order=55)
+        # After every app's documents, before the audit chain is verified and anchored (999).
+        demo_seeders.register("evidence_texts", text.seed_evidence_texts, order=990)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.cases import services as case_services
 from apps.evidence.choices import ExtractionStatus
-from apps.evidence.text import blob_text_extract
+from apps.evidence.models import Blob
+from apps.evidence.text import blob_text_extract, extract_blob_text
 from apps.info_requests import services as request_services
 from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
+from cnilcase.celery import app as celery_app
 from tests.dashboards.search_support import (
     docx_with_text,
     eml_with_text,
@@ -120,6 +126,29 @@ def test_registration_queues_extraction_on_commit_once_per_file(ines, django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         register(ines, case, content, "b.pdf", title="Même fichier")  # same bytes: same blob, already read
     assert callbacks == []
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_extracts_the_text_queued_by_registration(client, ines, settings):
+    """The task goes through Redis to a worker once the registration commits; then the word is found."""
+    done = threading.Event()
+
+    def on_done(sender=None, **kwargs):
+        if sender is not None and sender.name == extract_blob_text.name:
+            done.set()
+
+    task_postrun.connect(on_done, weak=False)
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            evidence = register(ines, open_case(ines), pdf_with_text("Registre des traitements lacunaire"), "r.pdf")
+            assert done.wait(30)
+    finally:
+        task_postrun.disconnect(on_done)
+        celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    assert Blob.objects.get(pk=evidence.blob_id).extraction_status == ExtractionStatus.DONE
+    assert found(results(client, ines, "lacunaire"), "evidence") == 1
 
 
 # -- search --------------------------------------------------------------------------------
