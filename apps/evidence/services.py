@@ -222,15 +222,16 @@ def evidence_export_record(
     Items of another case are refused. Returns the number of custody events written.
     """
     ids = sorted(set(evidence_ids))
-    if Evidence.objects.filter(pk__in=ids).exclude(case=case).exists():
-        raise ValidationError(_("Only evidence of the case can be listed in its documents."))
     detail = {"document": document, **detail}
     now = timezone.now()
     for start in range(0, len(ids), EXPORT_BATCH):
+        batch = ids[start : start + EXPORT_BATCH]  # bounded IN lists, whatever the number of items
+        if Evidence.objects.filter(pk__in=batch, case=case).count() != len(batch):
+            raise ValidationError(_("Only evidence of the case can be listed in its documents."))
         CustodyEvent.objects.bulk_create(
             [
                 CustodyEvent(evidence_id=pk, kind=CustodyKind.EXPORTED, actor=actor, at=now, ip=ip, detail=detail)
-                for pk in ids[start : start + EXPORT_BATCH]
+                for pk in batch
             ]
         )
     audit_record(

@@ -10,6 +10,7 @@ import threading
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -23,6 +24,7 @@ from apps.dashboards.models import ReportJob
 from apps.dashboards.tasks import run_report_job
 from apps.evidence.choices import CustodyKind, EvidenceSource
 from apps.evidence.models import CustodyEvent, Evidence
+from apps.evidence.services import evidence_export_record
 from apps.evidence.storage import evidence_storage
 from cnilcase.celery import app as celery_app
 from tests.support import log_in_verified, make_staff
@@ -145,6 +147,17 @@ def test_progress_is_reported_while_the_inventory_is_read(agent, full_case, monk
     evidence_steps = [percent for percent, phase in steps if phase == "evidence"]
     assert len(evidence_steps) == 1 + len(content.evidence_ids) // 2
     assert 20 < evidence_steps[-1] <= 60
+
+
+def test_a_listing_never_names_evidence_of_another_case(agent, full_case):
+    other = case_services.case_open(actor=agent, origin="ex_officio", legal_regime="gdpr", title="Autre")
+    own = list(Evidence.objects.filter(case=full_case).values_list("pk", flat=True))
+    with pytest.raises(ValidationError):
+        evidence_export_record(actor=agent, case=other, evidence_ids=own, document="Dossier")
+    with pytest.raises(ValidationError):
+        evidence_export_record(actor=agent, case=full_case, evidence_ids=[*own, 999999], document="Dossier")
+    assert not CustodyEvent.objects.filter(kind=CustodyKind.EXPORTED).exists()
+    assert evidence_export_record(actor=agent, case=full_case, evidence_ids=own + own, document="Dossier") == len(own)
 
 
 def test_only_the_team_and_managers_generate_readers_follow_and_download(
