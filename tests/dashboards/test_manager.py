@@ -180,9 +180,9 @@ def test_no_data_shows_empty_tables_and_dashes(client_m):
     assert "Tableau de bord" in page
     assert "Les chiffres n'ont pas encore été calculés" in page
     assert "Aucun dossier ouvert." in page
-    stats_refresh.refresh()
+    snapshot = stats_refresh.refresh()
     page = client_m.get(URL).content.decode()
-    assert "Données au" in page
+    assert f"Données au {snapshot.refreshed_at.astimezone(data.PARIS):%d/%m/%Y %H:%M} (heure de Paris)" in page
     rows = csv_rows(client_m, {"table": "indicators"})
     assert [r[1] for r in rows[1:]] == ["", "", "", "", "0", "0,00"]
 
