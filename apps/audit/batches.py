@@ -109,17 +109,21 @@ def row_payload(values) -> bytes:
 # dict that was hashed: canonical JSON sorts the keys, a dict has no duplicates, and the one value
 # JSONB could rewrite, a float, is written by RFC 8785 from its value, not its spelling.
 
-COPY_SELECT = ", ".join(
-    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" if name == "occurred_at" else name
-    for name in COLUMNS
-)
+_COPY_EXPRESSIONS = {
+    "occurred_at": "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    # No NULL marker (``\N``) among the fields the fast path scans for backslashes: no number is ''.
+    "actor_id": "coalesce(actor_id::text, '')",
+    "case_id": "coalesce(case_id::text, '')",
+}
+COPY_SELECT = ", ".join(_COPY_EXPRESSIONS.get(name, name) for name in COLUMNS)
 _QUOTED = {"action", "actor_kind", "actor_name", "actor_role", "object_id", "object_type", "occurred_at", "summary"}
 # The canonical bytes straight from COPY's bytes when no string needs a JSON escape: COPY text
 # and JSON strings hold the other characters alike (UTF-8, U+007F and beyond as they are).
 _COPY_TEMPLATE = ("{" + ",".join(f'"{k}":"%s"' if k in _QUOTED else f'"{k}":%s' for k in _KEY_ORDER) + "}").encode()
-# In the fields before ``data``: a quote or a control character (JSON escapes them), or a
-# backslash that is not a NULL (``\N``, a whole field, so followed by a tab): a COPY escape.
-_NEEDS_ESCAPE = re.compile(rb'[\x00-\x08\x0a-\x1f"]|\\(?!N\t)')
+# What JSON escapes in a string (a quote, a control character) and COPY's own escapes (a
+# backslash); the tab separates the fields. Found by deleting them (bytes.translate runs in C,
+# several times faster than a regular expression).
+_SPECIAL = bytes(range(0x09)) + bytes(range(0x0A, 0x20)) + b'"\\'
 _NULL = b"\\N"
 _json_decode = json.JSONDecoder().decode
 _COPY_ESCAPE = re.compile(r"\\(.)")
@@ -137,9 +141,8 @@ def _copy_unescape(field: str):
 def copy_values(line: bytes) -> list:
     """One COPY text line as the values of ``COLUMNS``: escapes undone, ``\\N`` as None, numbers as ints."""
     fields = [_copy_unescape(field) for field in line.decode().split("\t")]
-    for index in (0, 2, 9):  # seq, actor_id, case_id
-        if fields[index] is not None:
-            fields[index] = int(fields[index])
+    for index in (0, 2, 9):  # seq, actor_id, case_id ('' for NULL)
+        fields[index] = int(fields[index]) if fields[index] else None
     return fields
 
 
@@ -148,7 +151,7 @@ def _data_bytes(text: bytes) -> bytes:
 
 
 def _copy_events(chunk: bytes):
-    template, needs_escape, null, data_bytes = _COPY_TEMPLATE, _NEEDS_ESCAPE.search, _NULL, _data_bytes
+    template, special, null, data_bytes = _COPY_TEMPLATE, _SPECIAL, _NULL, _data_bytes
     for line in chunk.split(b"\n"):
         if not line:
             continue
@@ -156,8 +159,9 @@ def _copy_events(chunk: bytes):
             b"\t", 11
         )
         data, ip, prev_hash, own, case_prev, case_own = rest.rsplit(b"\t", 5)
+        head = len(line) - len(rest)  # the fields before data
         if (
-            needs_escape(line, 0, len(line) - len(rest)) is None
+            len(line[:head].translate(None, special)) == head
             and b"\\" not in data
             and len(seq) < 16
             and len(actor_id) < 16
@@ -165,11 +169,11 @@ def _copy_events(chunk: bytes):
         ):
             payload = template % (
                 action,
-                b"null" if actor_id == null else actor_id,
+                actor_id or b"null",
                 kind,
                 name,
                 role,
-                b"null" if case_id == null else case_id,
+                case_id or b"null",
                 data_bytes(data),
                 b"null" if ip == null else b'"' + ip + b'"',
                 object_id,
@@ -180,7 +184,7 @@ def _copy_events(chunk: bytes):
             )
         else:  # escapes, or a number beyond the fast path's reach: the general way
             payload = row_payload(copy_values(line))
-        yield int(seq), None if case_id == null else int(case_id), prev_hash, own, case_prev, case_own, payload
+        yield int(seq), int(case_id) if case_id else None, prev_hash, own, case_prev, case_own, payload
 
 
 def check_copy_chunk(chunk: bytes) -> tuple:

@@ -23,7 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
 from django.db import connection, transaction
 
 from .batches import CASE_LINK, COLUMNS, COPY_SELECT, GAP, LINK, check_copy_chunk, check_value_rows
@@ -66,26 +65,15 @@ def _gc_paused():
 
 
 def _copy_chunks(chunk_size: int):
-    """The events as COPY text, ``chunk_size`` lines per chunk, on the caller's connection.
-
-    Read with the libpq wrapper's blocking ``get_copy_data`` (one text line per call): psycopg's
-    ``Copy`` iterator costs about as much again per line in its wait machinery.
-    """
+    """The events as COPY text, ``chunk_size`` lines per chunk, on the caller's connection."""
     with connection.cursor() as cursor:
-        pgconn = cursor.connection.pgconn
         lines: list = []
-        with cursor.copy(_COPY_SQL):
-            while True:
-                size, line = pgconn.get_copy_data(0)
-                if size < 0:  # -1: the end (an error raises)
-                    break
+        with cursor.copy(_COPY_SQL) as copy:
+            for line in copy:  # one event per line
                 lines.append(line)
                 if len(lines) >= chunk_size:
                     yield b"".join(lines)
                     lines = []
-            while (result := pgconn.get_result()) is not None:
-                if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
-                    raise psycopg.DatabaseError((result.error_message or b"COPY failed").decode(errors="replace"))
         if lines:
             yield b"".join(lines)
 
