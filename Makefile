@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations messages codes lint browser clean bench bench-upload bench-import
+.PHONY: run test install translations messages codes lint browser clean bench bench-upload bench-import bench-audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
@@ -60,7 +60,7 @@ test: translations browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks: never part of `make test`. Results in bench/results/.
-bench: bench-upload bench-import
+bench: bench-upload bench-import bench-audit
 
 bench-upload: $(STAMP)
 	$(BIN)/python bench/upload.py --size-mib $${SIZE_MIB:-2048}
@@ -76,3 +76,8 @@ clean:
 # Art. 34 report import: a generated 33M-row CSV on PostgreSQL, beside a raw COPY of the same file.
 bench-import: $(STAMP)
 	$(BIN)/python bench/import_campaign.py --rows $${ROWS:-33000000}
+
+# Audit chain on PostgreSQL: audit_verify over 10M generated events beside raw hashlib, and the
+# cost of an append with 4 concurrent writers.
+bench-audit: $(STAMP)
+	$(BIN)/python bench/audit.py --events $${EVENTS:-10000000}
