@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -360,3 +362,16 @@ def test_header_search_box_for_readers(client, ines):
     page = client.get(reverse("cases:list")).content.decode()
     assert 'id="header-search"' in page
     assert f'action="{URL}"' in page
+
+
+def test_one_kind_alone_and_pending_files_caught_up_by_the_command(client, ines):
+    case = open_case(ines, title="Cobalt")
+    evidence = register(ines, case, b"rapport cobalt", "cobalt.txt", title="Pièce")
+    assert evidence.blob.extraction_status == ExtractionStatus.PENDING  # its task was never run
+    out = io.StringIO()
+    call_command("evidence_extract_texts", stdout=out)
+    assert out.getvalue().strip() == "1 file(s) read."
+    response = results(client, ines, "cobalt", kind="evidence")
+    assert [group.kind for group in response.context["groups"]] == ["evidence"]
+    assert found(response, "evidence") == 1
+    assert "Dossiers" not in response.content.decode().split('id="search-summary"')[1]
