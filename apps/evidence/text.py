@@ -7,6 +7,8 @@ search vectors of every item using the blob when its text is written (migration 
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,8 @@ from .choices import ExtractionStatus
 from .extraction import ExtractionError, UnsupportedType, extract_text
 from .models import Blob
 from .storage import evidence_storage
+
+logger = logging.getLogger(__name__)
 
 
 def blob_text_extract(*, blob_id: int) -> str:
@@ -36,8 +40,14 @@ def blob_text_extract(*, blob_id: int) -> str:
         status, reason = ExtractionStatus.UNSUPPORTED, blob.media_type
     except ExtractionError as exc:
         status, reason = ExtractionStatus.FAILED, str(exc.args[0])
-    except (FileNotFoundError, OSError):
+    except OSError:
         status, reason = ExtractionStatus.FAILED, _("The stored file could not be opened.")
+    except Exception as exc:  # a reader library tripping on a hostile file: a status, not a crash loop
+        logger.exception("Text extraction of blob %s failed", blob.pk)
+        status, reason = (
+            ExtractionStatus.FAILED,
+            _("The file could not be read (%(error)s).") % {"error": type(exc).__name__},
+        )
     # PostgreSQL text columns refuse NUL characters (some PDFs carry them).
     text = text.replace("\x00", " ")
     Blob.objects.filter(pk=blob.pk, extraction_status=ExtractionStatus.PENDING).update(

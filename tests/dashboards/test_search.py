@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 
@@ -375,3 +376,14 @@ def test_one_kind_alone_and_pending_files_caught_up_by_the_command(client, ines)
     assert [group.kind for group in response.context["groups"]] == ["evidence"]
     assert found(response, "evidence") == 1
     assert "Dossiers" not in response.content.decode().split('id="search-summary"')[1]
+
+
+@pytest.mark.postgres
+def test_a_text_too_rich_for_one_vector_is_indexed_from_its_beginning(client, ines):
+    """1 MB of distinct words overflows a tsvector (1 MB of lexemes): the trigger indexes the first part."""
+    words = " ".join(hashlib.md5(str(number).encode()).hexdigest() for number in range(40_000))  # noqa: S324
+    evidence = register(ines, open_case(ines), f"rhodium {words}".encode(), "dump.txt", title="Extraction")
+    blob = extracted(evidence)
+    assert blob.extraction_status == ExtractionStatus.DONE
+    assert len(blob.extracted_text) == 1_000_000
+    assert found(results(client, ines, "rhodium"), "evidence") == 1
