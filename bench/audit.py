@@ -23,6 +23,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -110,6 +111,22 @@ def hashlib_rate(sample: list[bytes], events: int) -> float:
             sha256(data).hexdigest()
         best = min(best, time.perf_counter() - started)
     return events / best
+
+
+def cpu_seconds(backend_pid: int) -> dict[str, float]:
+    """CPU time so far of this process, of its finished children (the pool's workers) and of the
+    database backend serving this process (read from /proc: PostgreSQL on this machine only)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        database = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        database = float("nan")
+    return {
+        "reader": own.ru_utime + own.ru_stime,
+        "workers": children.ru_utime + children.ru_stime,
+        "database": database,
+    }
 
 
 def copy_read_seconds(cursor) -> float:
@@ -247,9 +264,17 @@ def main() -> int:
     del sample
 
     load = os.getloadavg()[0]  # other work on the machine skews every figure
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    before = cpu_seconds(backend)
     started = time.perf_counter()
     result = verify_chain()
     verify_seconds = time.perf_counter() - started
+    after = cpu_seconds(backend)
+    # CPU per event, whatever else the machine runs: what the code costs, and what it could reach
+    # on idle cores.
+    cpu_us = {part: 1e6 * (after[part] - before[part]) / args.events for part in after}
     if not result.ok or result.events_checked != args.events or result.reason:
         raise RuntimeError(f"the generated chain does not verify: {result}")
     ours = args.events / verify_seconds
@@ -280,6 +305,10 @@ def main() -> int:
         print(f"{'verify_chain (1 process)':<52}{serial_seconds:>10.1f}{args.events / serial_seconds:>14,.0f}")
     print(f"{f'verify_chain ({cores} worker processes)':<52}{verify_seconds:>10.1f}{ours:>14,.0f}")
     again = final.events_checked / final_seconds
+    total_us = sum(cpu_us.values())
+    parts = ", ".join(f"{part} {value:.1f}" for part, value in cpu_us.items())
+    bound = cores * 1e6 / total_us
+    print(f"  CPU per event (µs): {parts}; total {total_us:.1f}, so {bound:,.0f}/s at most on {cores} idle cores")
     print(f"{'verify_chain again, after the appends':<52}{final_seconds:>10.1f}{again:>14,.0f}")
     goal = "met" if ours >= 200_000 else "not met"
     print(f"ratio verify / hashlib: {ours / raw:.0%}   goal >= 200,000 events/s: {goal}")
@@ -303,7 +332,12 @@ def main() -> int:
         "copy_read": {"seconds": round(copy_seconds, 2), "events_per_s": round(args.events / copy_seconds)},
         "hashlib_one_core": {"sample_events": sample_events, "events_per_s": round(raw)},
         "load_average_before_verify": round(load, 2),
-        "verify": {"seconds": round(verify_seconds, 2), "events_per_s": round(ours)},
+        "verify": {
+            "seconds": round(verify_seconds, 2),
+            "events_per_s": round(ours),
+            "cpu_us_per_event": {part: round(value, 2) for part, value in cpu_us.items()},
+            "events_per_s_bound_on_idle_cores": round(cores * 1e6 / sum(cpu_us.values())),
+        },
         "verify_again_after_appends": {"events": final.events_checked, "events_per_s": round(again)},
         "verify_one_process": (
             {"seconds": round(serial_seconds, 2), "events_per_s": round(args.events / serial_seconds)}
