@@ -6,8 +6,6 @@ A cell is a value (int, float, Decimal, a month as a ``date``, a ``datetime``, t
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,13 +15,12 @@ from zoneinfo import ZoneInfo
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from . import stats
+from . import exports, stats
 
 PARIS = ZoneInfo("Europe/Paris")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Link(NamedTuple):
@@ -236,26 +233,11 @@ def breaches_chart(figures: stats.Monthly) -> dict:
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def _csv_cell(value) -> str:
-    text = cell_text(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
-    """The table as a streamed CSV for French spreadsheets: UTF-8 with BOM, ``;``, French headers."""
-
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        with translation.override("fr"):
-            writer.writerow([_csv_cell(h) for h in table.headers])
-            yield "\ufeff" + buffer.getvalue()
-            for row in table.rows:
-                buffer.seek(0), buffer.truncate()
-                writer.writerow([_csv_cell(c) for c in row])
-                yield buffer.getvalue()
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    """The table as a streamed CSV, in the exports' format (UTF-8 with BOM, ``;``, French, formulas
+    neutralised): the cells as the page shows them."""
+    return exports.csv_response(
+        filename,
+        lambda: [cell_text(header) for header in table.headers],
+        lambda: ([cell_text(cell) for cell in row] for row in table.rows),
+    )
