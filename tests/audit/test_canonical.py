@@ -183,9 +183,12 @@ TAME = [*"azAZ09 .,;:/-_'éèçàÉ€", "\u2028", "\x7f", "\U0001f600", "\u4e2d
 
 @pytest.mark.parametrize("seed", range(5))
 def test_copy_text_gives_the_canonical_bytes(seed):
-    """The bytes verification hashes from a COPY line, fast path or not, are ``canonical_bytes``."""
+    """The bytes verification hashes from a COPY line, fast path or not, are ``canonical_bytes``:
+    each line alone, and all in one batch (where one escape anywhere makes every line be looked at
+    more closely)."""
     rng = random.Random(seed)
     fast = 0
+    lines, expected = [], []
     for i in range(400):
         values = event_values(rng)
         if i % 2:  # strings COPY and JSON write as they are: the fast path
@@ -193,6 +196,8 @@ def test_copy_text_gives_the_canonical_bytes(seed):
                 values[name] = text(rng, TAME)
             values["data"] = rng.choice([{}, {"n": rng.randint(-SAFE, SAFE), "s": text(rng, TAME), "l": [None, True]}])
             values["seq"] = rng.randint(1, 10**15 - 1)
+            if i % 4 == 3:  # a quote, and nothing else to escape
+                values["summary"] = f'say "{values["summary"]}"'
         line = copy_line(values)
         fields = line.split(b"\t")
         head = b"\t".join(fields[:11])
@@ -200,4 +205,13 @@ def test_copy_text_gives_the_canonical_bytes(seed):
         ((seq, case_id, *_hashes, payload),) = batches._copy_events(line)
         assert (seq, case_id) == (values["seq"], values["case_id"])
         assert payload == reference_bytes(values), line
-    assert fast > 100
+        lines.append(line)
+        expected.append(reference_bytes(values))
+    assert fast > 50
+    assert [event[-1] for event in batches._copy_events(b"".join(lines))] == expected
+    controls = bytes(range(9)) + bytes(range(11, 32))  # but the tab and the newline
+    tame = [line for line in lines if b"\\" not in line and line.translate(None, controls) == line]
+    assert len(tame) > 100
+    assert [event[-1] for event in batches._copy_events(b"".join(tame))] == [
+        expected[lines.index(line)] for line in tame
+    ]
