@@ -1,57 +1,35 @@
 """Four processes appending at once leave one chain: no gap, no fork, every case chain intact.
 
-Each process has its own connection to the test database (the parent closes its connection
-before forking, so no child inherits it) and they all start appending at the same moment.
+Each process is a fresh interpreter (``spawn``) with its own connection to the test database,
+and they all start appending at the same moment.
 """
 
 import itertools
 import multiprocessing
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record
 from apps.audit.verify import verify_case_chain, verify_chain
+from tests.audit.concurrent_writer import append
 
 WRITERS = 4
 EVENTS = 50
 SHARED_CASES = (101, 102, 103)
 
 
-def _case_for(writer: int, i: int) -> int | None:
-    if i % 5 == 4:
-        return None
-    if i % 2:
-        return SHARED_CASES[i % 3]  # cases every writer appends to
-    return 200 + writer  # a case of this writer's own
-
-
-def _append(barrier, writer: int) -> None:
-    """A child process: wait for the others, then append its events, each in its own transaction."""
-    try:
-        barrier.wait(timeout=60)
-        for i in range(EVENTS):
-            audit_record(
-                actor=None,
-                action=AuditAction.CASE_CHANGED,
-                summary=f"writer {writer} event {i}",
-                case_id=_case_for(writer, i),
-                data={"writer": writer, "i": i},
-            )
-    finally:
-        connections.close_all()
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_four_processes_appending_at_once_leave_one_valid_chain():
     assert connection.vendor == "postgresql"
-    connections.close_all()  # forked children must open their own connections
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connection
     barrier = context.Barrier(WRITERS)
-    children = [context.Process(target=_append, args=(barrier, writer)) for writer in range(WRITERS)]
+    database = connection.settings_dict["NAME"]
+    children = [
+        context.Process(target=append, args=(barrier, writer, database, EVENTS, SHARED_CASES))
+        for writer in range(WRITERS)
+    ]
     for child in children:
         child.start()
     for child in children:
