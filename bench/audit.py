@@ -11,7 +11,8 @@ On PostgreSQL only (DATABASE_URL, default a throwaway ``cnilcase_bench_audit`` d
    same with ``audit_record`` — all at once — on the same 10-million-event table; the added
    milliseconds per event (p50, p95) and the throughput, with 1 writer and with W.
 
-Usage: python bench/audit.py [--events 10000000] [--writers 4] [--writes 300]
+Usage: python bench/audit.py [--events 10000000] [--writers 4] [--writes 300] [--serial]
+       python bench/audit.py --reuse   (measure again on the chain the last run left)
 """
 
 from __future__ import annotations
@@ -99,6 +100,20 @@ def generate(cursor, events: int) -> tuple[str, list[bytes]]:
         if lines:
             copy.write("\n".join(lines) + "\n")
     return previous, sample
+
+
+def stored_sample() -> list[bytes]:
+    """The hashed bytes of the first SAMPLE events already in the database (for --reuse)."""
+    from apps.audit.batches import COLUMNS
+    from apps.audit.models import AuditEvent, canonical_bytes
+
+    sample = []
+    for values in AuditEvent.objects.filter(seq__lte=SAMPLE).order_by("seq").values(*COLUMNS).iterator(10_000):
+        payload = canonical_bytes(values)
+        sample.append(values["prev_hash"].encode() + payload)
+        if values["case_prev_hash"]:
+            sample.append(values["case_prev_hash"].encode() + payload)
+    return sample
 
 
 def hashlib_rate(sample: list[bytes], events: int) -> float:
@@ -214,6 +229,9 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--writes", type=int, default=300, help="transactions of each kind per writer")
     parser.add_argument("--serial", action="store_true", help="also time verify_chain in one process")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the chain already in the database (no generation)"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
@@ -230,7 +248,7 @@ def main() -> int:
         "DEBUG": "0",
         "CELERY_TASK_ALWAYS_EAGER": "true",
     }
-    if database == "cnilcase_bench_audit":
+    if database == "cnilcase_bench_audit" and not args.reuse:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {database}"])
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {database}"])
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -246,18 +264,25 @@ def main() -> int:
     from apps.audit.models import AuditEvent
     from apps.audit.verify import verify_chain
 
-    if AuditEvent.objects.exists():
-        print(f"{database} already holds audit events: use an empty database", file=sys.stderr)
+    existing = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    if args.reuse:
+        if not existing:
+            print(f"{database} holds no audit events to measure again", file=sys.stderr)
+            return 2
+        args.events, generation_seconds, sample = existing, None, stored_sample()
+    elif existing:
+        print(f"{database} already holds audit events: use an empty database, or --reuse", file=sys.stderr)
         return 2
     with connection.cursor() as cursor:
-        started = time.perf_counter()
-        gc.disable()  # millions of short-lived objects, no cycles: collections would only walk the heap
-        head, sample = generate(cursor.cursor, args.events)
-        gc.enable()
-        cursor.execute("INSERT INTO audit_auditchainhead (id, seq, hash) VALUES (1, %s, %s)", [args.events, head])
-        cursor.execute("ANALYZE audit_auditevent")
-        generation_seconds = time.perf_counter() - started
-        print(f"generated {args.events:,} events in {generation_seconds:.0f} s")
+        if not args.reuse:
+            started = time.perf_counter()
+            gc.disable()  # millions of short-lived objects, no cycles: collections would only walk the heap
+            head, sample = generate(cursor.cursor, args.events)
+            gc.enable()
+            cursor.execute("INSERT INTO audit_auditchainhead (id, seq, hash) VALUES (1, %s, %s)", [args.events, head])
+            cursor.execute("ANALYZE audit_auditevent")
+            generation_seconds = time.perf_counter() - started
+            print(f"generated {args.events:,} events in {generation_seconds:.0f} s")
         copy_seconds = copy_read_seconds(cursor.cursor)
     sample_events = min(SAMPLE, args.events)
     raw = hashlib_rate(sample, sample_events)
@@ -285,7 +310,7 @@ def main() -> int:
         serial_seconds = time.perf_counter() - started
 
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_audit_write (id bigserial PRIMARY KEY, writer int, note text)")
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_audit_write (id bigserial PRIMARY KEY, writer int, note text)")
     appends = {writers: append_cost(writers, args.writes) for writers in sorted({1, args.writers})}
     started = time.perf_counter()
     final = verify_chain()
@@ -328,7 +353,7 @@ def main() -> int:
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "events": args.events,
         "cores": cores,
-        "generation_seconds": round(generation_seconds, 1),
+        "generation_seconds": round(generation_seconds, 1) if generation_seconds else None,
         "copy_read": {"seconds": round(copy_seconds, 2), "events_per_s": round(args.events / copy_seconds)},
         "hashlib_one_core": {"sample_events": sample_events, "events_per_s": round(raw)},
         "load_average_before_verify": round(load, 2),
