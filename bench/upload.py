@@ -1,6 +1,7 @@
 """Upload benchmark: a large file through the real HTTP stack, beside raw hashlib in the same run.
 
-gunicorn (threads, long timeout) serves the app on loopback with a throwaway SQLite database;
+gunicorn (threads, long timeout) serves the app on loopback with a throwaway PostgreSQL database
+(``cnilcase_bench_upload``, or DATABASE_URL);
 curl uploads the file as an investigator would. Reported: server RSS growth (peak resident
 memory of the worker, after a warm-up request, against after the upload) and throughput, beside
 ``hashlib.sha256`` over the same bytes (the physical limit of the hashing pass).
@@ -28,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+DEFAULT_DB = "cnilcase_bench_upload"
+DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{DEFAULT_DB}"
 
 
 def free_port() -> int:
@@ -97,10 +100,14 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
     work = Path(tempfile.mkdtemp(prefix="cnilcase-bench-"))
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if url == DEFAULT_URL:
+        for sql in (f"DROP DATABASE IF EXISTS {DEFAULT_DB}", f"CREATE DATABASE {DEFAULT_DB}"):
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
+        "DATABASE_URL": url,
         "CNILCASE_VAR_DIR": str(work / "var"),
         "EVIDENCE_MAX_UPLOAD_SIZE": str(size + 1024 * 1024),
         "CELERY_TASK_ALWAYS_EAGER": "true",
