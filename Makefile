@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations messages codes lint browser clean bench bench-upload bench-import bench-audit
+.PHONY: run test install translations messages codes lint browser clean bench bench-web seed-scale bench-upload bench-import bench-audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
@@ -60,7 +60,26 @@ test: translations browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks: never part of `make test`. Results in bench/results/.
-bench: bench-upload bench-import bench-audit
+# `make seed-scale` loads the synthetic million-case database (PostgreSQL, about 20 minutes; SCALE_CASES
+# to change the size), then `make bench` runs every benchmark against it and prints one table.
+SCALE_DB ?= cnilcase_scale
+SCALE_CASES ?= 1000000
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+seed-scale: translations
+	psql -h 127.0.0.1 -U postgres -q -c 'DROP DATABASE IF EXISTS $(SCALE_DB)' -c 'CREATE DATABASE $(SCALE_DB)'
+	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(SCALE_DB) $(MANAGE) migrate --no-input -v0
+	DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(SCALE_DB) $(MANAGE) seed_scale --cases $(SCALE_CASES)
+
+bench: translations $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-web: translations $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --only web
 
 bench-upload: $(STAMP)
 	$(BIN)/python bench/upload.py --size-mib $${SIZE_MIB:-2048}
