@@ -58,7 +58,7 @@ class BreachNotification(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
 
     class Meta:
         verbose_name = _("breach notification")
@@ -100,7 +100,7 @@ class NoNotificationDecision(models.Model):
     decided_at = models.DateTimeField(_("decided at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
 
     class Meta:
         verbose_name = _("decision not to notify")
@@ -141,7 +141,7 @@ class Campaign(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
 
     class Meta:
         verbose_name = _("communication campaign")

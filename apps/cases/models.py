@@ -57,7 +57,7 @@ class Case(TimeStampedModel):
     )
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["reference", "origin_case", "lead_investigator", "opened_by"])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -107,7 +107,7 @@ class Complainant(models.Model):
     postal_address = models.TextField(_("complainant's address"), blank=True)
     lodged_on = models.DateField(_("complaint lodged on"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id"])
 
     class Meta:
         verbose_name = _("complainant")
@@ -128,7 +128,7 @@ class Party(models.Model):
     processing = models.CharField(_("processing"), max_length=200)
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "organisation"])
 
     class Meta:
         verbose_name = _("party")

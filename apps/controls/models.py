@@ -51,7 +51,7 @@ class Control(TimeStampedModel):
         help_text=_("The PVs (one a day on site, an objection PV) and documents copied during the control."),
     )
 
-    history = HistoricalRecords(m2m_fields=[agents, documents])
+    history = HistoricalRecords(m2m_fields=[agents, documents], no_db_index=["id", "control", "user", "evidence"])
 
     class Meta:
         verbose_name = _("control")

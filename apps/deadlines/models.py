@@ -49,7 +49,7 @@ class Deadline(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "created_by"])
     objects = DeadlineQuerySet.as_manager()
 
     class Meta:

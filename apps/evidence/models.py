@@ -75,7 +75,10 @@ class Evidence(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
 
-    history = HistoricalRecords(m2m_fields=[parties])
+    history = HistoricalRecords(
+        m2m_fields=[parties],
+        no_db_index=["id", "blob", "collected_by", "supersedes", "registered_by", "evidence", "party"],
+    )
 
     class Meta:
         verbose_name = _("evidence item")

@@ -57,7 +57,7 @@ class PortalAccess(models.Model):
         verbose_name=_("revoked by"),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "user", "organisation", "party", "invited_by", "revoked_by"])
 
     class Meta:
         verbose_name = _("portal access")
@@ -88,7 +88,7 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "token_hash", "access", "created_by"])
 
     class Meta:
         verbose_name = _("invitation")
@@ -148,7 +148,7 @@ class InfoRequest(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "party", "organisation", "created_by"])
     objects = InfoRequestQuerySet.as_manager()
 
     class Meta:
@@ -197,7 +197,7 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     expects = models.CharField(_("expects"), max_length=10, choices=Expects.choices, default=Expects.TEXT)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id"])
 
     class Meta:
         verbose_name = _("question")
@@ -246,7 +246,7 @@ class Submission(models.Model):
     receipt_sha256 = models.CharField(_("receipt SHA-256"), max_length=64, blank=True)
     receipt_payload = models.JSONField(_("receipt content"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "receipt_number", "organisation", "created_by", "submitted_by"])
 
     class Meta:
         verbose_name = _("submission")
@@ -282,7 +282,7 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     text = models.TextField(_("answer"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "question"])
 
     class Meta:
         verbose_name = _("answer")
@@ -311,7 +311,7 @@ class AnswerFile(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "question", "blob", "evidence", "uploaded_by"])
 
     class Meta:
         verbose_name = _("answer document")
@@ -333,7 +333,7 @@ class Message(models.Model):
     text = models.TextField(_("message"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "organisation", "author"])
 
     class Meta:
         verbose_name = _("message")

@@ -45,7 +45,7 @@ class Organisation(TimeStampedModel):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subsidiaries", verbose_name=_("group")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "sector", "parent"])
 
     class Meta:
         verbose_name = _("organisation")
@@ -71,7 +71,7 @@ class Establishment(models.Model):
     siret = models.CharField(_("SIRET"), max_length=14, unique=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "siret", "organisation"])
 
     class Meta:
         verbose_name = _("establishment")
@@ -102,7 +102,7 @@ class ProcessingRelationship(TimeStampedModel):
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "client", "provider"])
 
     class Meta:
         verbose_name = _("processing relationship")

@@ -45,7 +45,7 @@ class Obligation(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "code"])
 
     class Meta:
         verbose_name = _("obligation")
@@ -79,7 +79,9 @@ class Assessment(models.Model):
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(m2m_fields=[evidence])
+    history = HistoricalRecords(
+        m2m_fields=[evidence], no_db_index=["id", "obligation", "assessed_by", "assessment", "evidence"]
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -134,7 +136,7 @@ class Finding(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[evidence])
+    history = HistoricalRecords(m2m_fields=[evidence], no_db_index=["id", "recorded_by", "finding", "evidence"])
 
     class Meta:
         verbose_name = _("finding")
@@ -173,7 +175,9 @@ class FormalNotice(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(m2m_fields=[findings])
+    history = HistoricalRecords(
+        m2m_fields=[findings], no_db_index=["id", "party", "recorded_by", "formalnotice", "finding"]
+    )
 
     class Meta:
         verbose_name = _("formal notice")
@@ -209,7 +213,7 @@ class Measure(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     check_note = models.TextField(_("observations"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "obligation"])
 
     class Meta:
         verbose_name = _("measure")
@@ -238,7 +242,7 @@ class Delivery(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "party", "proof", "recorded_by"])
 
     class Meta:
         verbose_name = _("delivery")
@@ -271,7 +275,7 @@ class GroupTurnover(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "organisation", "recorded_by"])
 
     class Meta:
         verbose_name = _("group turnover")
@@ -307,7 +311,9 @@ class SanctionDecision(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(m2m_fields=[findings])
+    history = HistoricalRecords(
+        m2m_fields=[findings], no_db_index=["id", "party", "turnover", "recorded_by", "sanctiondecision", "finding"]
+    )
 
     class Meta:
         verbose_name = _("sanction decision")
@@ -339,7 +345,7 @@ class SanctionProcedure(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "party", "recorded_by"])
 
     class Meta:
         verbose_name = _("sanction procedure")
@@ -369,7 +375,7 @@ class SanctionReport(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "procedure", "party", "document", "recorded_by"])
 
     class Meta:
         verbose_name = _("sanction report")
@@ -394,7 +400,7 @@ class Observation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "document", "recorded_by"])
 
     class Meta:
         verbose_name = _("observations")
@@ -417,7 +423,7 @@ class Hearing(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "procedure", "party", "recorded_by"])
 
     class Meta:
         verbose_name = _("hearing")
@@ -449,7 +455,7 @@ class Appeal(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "decision", "recorded_by"])
 
     class Meta:
         verbose_name = _("appeal")
@@ -474,7 +480,7 @@ class Liquidation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id", "decision", "party", "recorded_by"])
 
     class Meta:
         verbose_name = _("periodic penalty liquidation")
