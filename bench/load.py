@@ -47,6 +47,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/sessions.py, bench/web.py: scripts, not a package
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 MANIFEST = ROOT / "var" / "seed_scale.json"
 GOAL = {"rps": 200.0, "p95_ms": 150.0, "errors": 0}
@@ -84,11 +85,12 @@ def _find(data, *names):
     return None
 
 
-def read_manifest(database: str) -> dict | None:
+def read_manifest(database: str, path: Path | None = None) -> dict | None:
     """The manifest's ids if it was written for ``database``, else None (another database, or none)."""
-    if not MANIFEST.is_file():
+    path = path or Path(os.environ.get("LOAD_MANIFEST") or MANIFEST)
+    if not path.is_file():
         return None
-    data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8"))
     name = _find(data, "database", "database_name", "db", "db_name")
     if isinstance(name, dict):
         name = name.get("NAME") or name.get("name")
@@ -293,7 +295,8 @@ def build_plan(users: int, *, seed: int = 1) -> dict:
         "sectors": list(Sector.objects.order_by("pk").values_list("pk", flat=True)[:50]),
         "search_words": list(words) or ["contrôle"],
         "case_words": _words(case_titles, 8) or ["données"],
-        "tabs": [tab.slug for tab in case_tabs.all() if tab.slug != "accesses"],
+        # The timeline and the access log have tasks of their own (and the access log is for managers).
+        "tabs": [tab.slug for tab in case_tabs.all() if tab.slug not in ("accesses", "timeline")],
         "choices": {
             "status": list(CaseStatus.values),
             "origin": list(Origin.values),
@@ -451,12 +454,106 @@ class CpuMeter:
     def start(self) -> None:
         self.before = self.sample()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict[str, float | None]:
         after = self.sample()
-        return {
+        spent: dict[str, float | None] = {
             part: round(sum(seconds - self.before[part].get(pid, 0.0) for pid, seconds in after[part].items()), 2)
             for part in after
         }
+        if not self.server_pid:
+            spent["server"] = None
+        # A backend that ended during the run took its CPU time with it: without persistent connections
+        # (CONN_MAX_AGE=0, one backend per request) the database's share cannot be read here.
+        if not set(self.before["database"]) & set(after["database"]):
+            spent["database"] = None
+        return spent
+
+
+# --- What each kind of page costs, without HTTP nor neighbours' queueing ---------------------------------
+
+
+def sample_pages(plan: dict) -> list[tuple[str, str, str]]:
+    """(page name as in the locustfile, role, path): one of each kind the simulated users open."""
+    pages = []
+    staff = plan["roles"]["investigator"][:1] + plan["roles"]["manager"][:1]
+    for identity in staff:
+        role = "investigator" if identity in plan["roles"]["investigator"] else "manager"
+        case = plan["large_case"] if plan["large_case"] in identity["cases"] else identity["cases"][0]
+        pages += [
+            (f"home ({role})", role, "/"),
+            ("case list", role, "/cases/"),
+            ("case list ?status", role, f"/cases/?status={plan['choices']['status'][0]}"),
+            ("case list ?q", role, f"/cases/?q={urllib.parse.quote(plan['case_words'][0])}"),
+            ("case detail", role, f"/cases/{case}/"),
+            ("timeline", role, f"/cases/{case}/tab/timeline/"),
+            ("search", role, f"/search/?q={urllib.parse.quote(plan['search_words'][0])}"),
+        ]
+        pages += [(f"case tab {tab}", role, f"/cases/{case}/tab/{tab}/") for tab in plan["tabs"]]
+        if identity["evidence"]:
+            case_pk, evidence = identity["evidence"][0]
+            pages.append(("evidence detail", role, f"/cases/{case_pk}/evidence/{evidence}/"))
+        if role == "manager":
+            pages += [
+                ("manager dashboard", role, "/dashboard/"),
+                ("case list ?sector", role, f"/cases/?sector={plan['sectors'][0]}" if plan["sectors"] else "/cases/"),
+                ("case tab accesses", role, f"/cases/{case}/tab/accesses/"),
+            ]
+        else:
+            pages += [
+                ("my deadlines", role, "/deadlines/mine/"),
+                ("case list ?assignee", role, f"/cases/?assignee={identity['user_id']}"),
+            ]
+    for identity in plan["roles"]["portal"][:1]:
+        pages += [
+            ("portal request list", "portal", "/portal/"),
+            ("portal request page", "portal", f"/portal/requests/{identity['requests'][0]}/"),
+        ]
+    return pages
+
+
+def page_costs(plan: dict, *, host: str = "127.0.0.1", rounds: int = 5) -> dict:
+    """CPU time and queries of each sample page in this process (Django's test client, the whole
+    middleware stack, no HTTP, no locust): the least of ``rounds`` runs, so a busy neighbour hardly
+    shows. PostgreSQL's own time is in ``wall_ms``, not in ``cpu_ms``."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for role, identities in plan["roles"].items():
+        if identities:
+            clients[role] = Client(HTTP_HOST=host)
+            clients[role].cookies["sessionid"] = identities[0]["sessions"][0]
+    costs = {}
+    for name, role, path in sample_pages(plan):
+        client = clients[role]
+        cpu, wall = [], []
+        for _ in range(rounds):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            client.get(path)
+            cpu.append(time.process_time() - started_cpu)
+            wall.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        costs[f"{name} [{role}]"] = {
+            "path": path,
+            "status": response.status_code,
+            "queries": len(captured),
+            "cpu_ms": round(1000 * min(cpu), 1),
+            "wall_ms": round(1000 * min(wall), 1),
+        }
+    connection.close()
+    return costs
+
+
+def run_page_costs(host: str = "127.0.0.1", rounds: int = 5, *, seed: int = 1) -> dict:
+    """``page_costs`` on the database of the environment, with sessions written and removed here."""
+    _django()
+    built = build_plan(1, seed=seed)
+    try:
+        return page_costs(built["plan"], host=host, rounds=rounds)
+    finally:
+        delete_sessions(built["sessions"])
 
 
 # --- locust -------------------------------------------------------------------------------------------------
@@ -502,9 +599,17 @@ def read_stats(prefix: Path) -> dict:
 
 
 def run_locust(
-    base_url: str, plan_path: Path, *, users: int, seconds: int, processes: int, user_rate: float, workdir: Path
+    base_url: str,
+    plan_path: Path,
+    *,
+    users: int,
+    seconds: int,
+    processes: int,
+    user_rate: float,
+    workdir: Path,
+    mode: str = "mixed",
 ) -> dict:
-    prefix = workdir / "locust"
+    prefix = workdir / f"locust-{mode}"
     command = [
         sys.executable,
         "-m",
@@ -532,8 +637,8 @@ def run_locust(
     ]
     if processes != 1:
         command += ["--processes", str(processes)]
-    env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_USER_RATE": str(user_rate)}
-    log = workdir / "locust.log"
+    env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_USER_RATE": str(user_rate), "LOAD_MODE": mode}
+    log = workdir / f"locust-{mode}.log"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as out:
         done = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
@@ -558,14 +663,15 @@ def run_load(
     seed: int = 1,
     keep: bool = False,
     server_pid: int | None = None,
+    baseline_seconds: int = 0,
 ) -> dict:
     """Run the mixed load against ``base_url`` and return its figures (see the module's docstring).
 
     ``server_pid``: the server's master process, whose tree's CPU time is counted (found from the
-    port listening on this machine when not given).
+    port listening on this machine when not given). ``baseline_seconds``: then as long with the same
+    users on ``/healthz`` without pause, the ceiling of this generator and server stack right now.
     """
     _django()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/sessions.py
     from django.db import connection
 
     started = time.perf_counter()
@@ -588,6 +694,28 @@ def run_load(
             base_url, plan_path, users=users, seconds=seconds, processes=processes, user_rate=user_rate, workdir=workdir
         )
         cpu = {**meter.stop(), "generator": stats["generator_cpu_seconds"]}
+        baseline = None
+        if baseline_seconds > 0:
+            healthz = run_locust(
+                base_url,
+                plan_path,
+                users=users,
+                seconds=baseline_seconds,
+                processes=processes,
+                user_rate=0.0,
+                workdir=workdir,
+                mode="healthz",
+            )
+            baseline = {
+                "path": "/healthz",
+                "seconds": baseline_seconds,
+                "requests": healthz["total"]["requests"],
+                "errors": healthz["total"]["failures"],
+                "rps": healthz["total"]["rps"],
+                "p50_ms": healthz["total"]["p50_ms"],
+                "p95_ms": healthz["total"]["p95_ms"],
+                "generator_saturated": healthz["generator_saturated"],
+            }
     finally:
         delete_sessions(sessions)
         connection.close()
@@ -617,13 +745,22 @@ def run_load(
         "generator_saturated": stats["generator_saturated"],
         "server_pid": server_pid,
         "cpu_seconds": cpu,
+        "baseline": baseline,
+    }
+    # The figures bench/run.py puts in its table.
+    result["achieved"] = {
+        key: result[key] for key in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors", "generator_saturated")
     }
     # CPU per request and what the machine's cores would serve if they did nothing else.
     if total["requests"]:
-        per_request = {part: round(1000 * seconds / total["requests"], 2) for part, seconds in cpu.items()}
-        spent = sum(per_request.values())
+        per_request = {
+            part: None if seconds is None else round(1000 * seconds / total["requests"], 2)
+            for part, seconds in cpu.items()
+        }
         result["cpu_ms_per_request"] = per_request
         result["cores"] = os.cpu_count()
+        # Only when every part was measured: a missing part would flatter the estimate.
+        spent = None if None in per_request.values() else sum(per_request.values())
         result["cpu_bound_rps"] = round(1000 * (os.cpu_count() or 1) / spent, 1) if spent else None
     result["goal"] = {
         **GOAL,
@@ -647,11 +784,19 @@ def report(result: dict) -> str:
         f"{'met' if result['goal']['met'] else 'NOT met'}",
     ]
     if result.get("cpu_ms_per_request"):
-        per = result["cpu_ms_per_request"]
+        per = {part: "?" if ms is None else f"{ms:.1f}" for part, ms in result["cpu_ms_per_request"].items()}
+        line = (
+            f"  CPU per request: server {per['server']} ms, PostgreSQL {per['database']} ms, "
+            f"locust {per['generator']} ms"
+        )
+        if result["cpu_bound_rps"]:
+            line += f": {result['cores']} cores doing nothing else would serve ~{result['cpu_bound_rps']:.0f} req/s"
+        lines.append(line)
+    if result.get("baseline"):
+        base = result["baseline"]
         lines.append(
-            f"  CPU per request: server {per['server']:.1f} ms, PostgreSQL {per['database']:.1f} ms, "
-            f"locust {per['generator']:.1f} ms: {result['cores']} cores doing nothing else would serve "
-            f"~{result['cpu_bound_rps']} req/s"
+            f"  baseline, the same users on /healthz without pause for {base['seconds']} s: {base['rps']:.0f} req/s, "
+            f"p95 {base['p95_ms']:.0f} ms, {base['errors']} errors"
         )
     if result["generator_saturated"]:
         lines.append("  warning: locust reported its own CPU saturated; add --processes or lower the load")
@@ -668,6 +813,22 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def serve_environment() -> dict | None:
+    """``--serve``: the environment of the server and of this process, as bench/web.py sets it, on the
+    database of the manifest (else on ``DATABASE_URL``); None when there is neither."""
+    import web  # bench/web.py: the page benchmark's production-like settings and gunicorn
+
+    manifest_path = Path(os.environ.get("LOAD_MANIFEST") or MANIFEST)
+    manifest = web.load_manifest(manifest_path)
+    if manifest is not None:
+        url = f"postgres://postgres@127.0.0.1:5432/{manifest['database']}"
+    elif os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        url = os.environ["DATABASE_URL"]
+    else:
+        return None
+    return {**os.environ, **web.BENCH_ENV, "DATABASE_URL": url}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8001")
@@ -679,8 +840,50 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--server-pid", type=int, help="the server's master process (default: found from the port)")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="start gunicorn here (production settings of bench/web.py) on the database of var/seed_scale.json",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (--serve)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (--serve)")
+    parser.add_argument(
+        "--baseline-seconds", type=int, default=20, help="then the same users on /healthz without pause; 0: none"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--page-costs", action="store_true", help="no load: the CPU and queries of each kind of page, in process"
+    )
     args = parser.parse_args()
+    server = None
+    if args.serve:
+        env = serve_environment()
+        if env is None:
+            print("No database to load: run `make seed-scale` first, or set DATABASE_URL.", file=sys.stderr)
+            return 2
+        os.environ.update(env)  # sessions signed with the server's SECRET_KEY, in its database
+        import web
+
+        server = web.Server(env, workers=args.workers, threads=args.threads)
+        args.base_url, args.server_pid = server.base_url, server.proc.pid
+    try:
+        return _main(args)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _main(args) -> int:
+    if args.page_costs:
+        costs = run_page_costs(urllib.parse.urlsplit(args.base_url).hostname or "127.0.0.1")
+        print(f"  {'page':<44} {'status':>6} {'queries':>7} {'CPU ms':>7} {'wall ms':>7}")
+        for name, cost in sorted(costs.items(), key=lambda item: -item[1]["cpu_ms"]):
+            print(
+                f"  {name:<44} {cost['status']:>6} {cost['queries']:>7} {cost['cpu_ms']:>7.1f} {cost['wall_ms']:>7.1f}"
+            )
+        if args.json:
+            args.json.write_text(json.dumps(costs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return 0
     result = run_load(
         args.base_url.rstrip("/"),
         args.users,
@@ -689,6 +892,10 @@ def main() -> int:
         target_rps=args.target_rps,
         seed=args.seed,
         server_pid=args.server_pid,
+        baseline_seconds=args.baseline_seconds,
+    )
+    result["server"] = (
+        {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"} if args.serve else "external"
     )
     print(report(result))
     if args.json:

@@ -34,6 +34,9 @@ from locust import FastHttpUser, constant, constant_throughput, task
 with open(os.environ["LOAD_PLAN"], encoding="utf-8") as _plan_file:
     PLAN = json.load(_plan_file)
 RATE = float(os.environ.get("LOAD_USER_RATE", "4"))
+# "mixed": the users below; "healthz": every user on /healthz without pause (the baseline: what this
+# generator and the server's stack do with a page that renders nothing and runs only SELECT 1).
+MODE = os.environ.get("LOAD_MODE", "mixed")
 # How often a staff reader opens the large case when it is among the cases it may see.
 LARGE_CASE_SHARE = float(os.environ.get("LOAD_LARGE_CASE_SHARE", "0.1"))
 
@@ -149,7 +152,7 @@ class Investigator(Reader):
     """Works their own cases: home, the list and its filters, case pages, evidence, search."""
 
     role = "investigator"
-    abstract = not PLAN["roles"].get("investigator")  # no such identity in this database
+    abstract = MODE != "mixed" or not PLAN["roles"].get("investigator")  # none in this database
     weight = 6
 
     @task(2)
@@ -197,7 +200,7 @@ class Manager(Reader):
     """Watches the whole service: the dashboard and its filters, lists by team or sector, any case."""
 
     role = "manager"
-    abstract = not PLAN["roles"].get("manager")  # no such identity in this database
+    abstract = MODE != "mixed" or not PLAN["roles"].get("manager")  # none in this database
     weight = 2
 
     @task(1)
@@ -252,7 +255,7 @@ class OrganisationUser(Reader):
     """A person answering for an organisation: the portal's list of requests and a request's page."""
 
     role = "portal"
-    abstract = not PLAN["roles"].get("portal")  # no such identity in this database
+    abstract = MODE != "mixed" or not PLAN["roles"].get("portal")  # none in this database
     weight = 2
 
     @task(3)
@@ -262,3 +265,16 @@ class OrganisationUser(Reader):
     @task(5)
     def request_page(self):
         self.get(f"/portal/requests/{random.choice(self.identity['requests'])}/", "portal request page")
+
+
+class Healthz(FastHttpUser):
+    """The baseline: the health check (no session, no template, one SELECT 1), without pause."""
+
+    abstract = MODE != "healthz"
+    wait_time = constant(0)
+
+    @task
+    def healthz(self):
+        with self.client.get("/healthz", name="healthz", catch_response=True) as rsp:
+            if rsp.status_code != 200:
+                rsp.failure(f"HTTP {rsp.status_code}")
