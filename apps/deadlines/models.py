@@ -56,7 +56,12 @@ class Deadline(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["status", "due_at"], name="deadline_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="deadline_status_due_idx"),
+            # What started a deadline (a request, a control, a notice...): its latest deadline is read
+            # for every request of the portal's list and of a case's requests.
+            models.Index(fields=["object_type", "object_id", "-created_at", "-id"], name="deadline_object_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.due_at:%Y-%m-%d %H:%M})"
