@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import F, Func, Model, QuerySet, TextField, Value
@@ -67,6 +68,7 @@ class Group:
     label: str
     total: int
     hits: list[Hit] = field(default_factory=list)
+    capped: bool = False  # more than settings.SEARCH_CANDIDATES matches: ``total`` is the cap
 
     @property
     def more(self) -> bool:
@@ -315,14 +317,20 @@ def _search_postgresql(source: Source, user, query_text: str, limit: int) -> Gro
     query = SearchQuery(query_text, config=CONFIG, search_type="websearch")
     vector = RawSQL(f'"{source.table}"."search_vector"', [], output_field=SearchVectorField())  # noqa: S611
     matches = source.scoped(user).annotate(search_vector=vector).filter(search_vector=query)
-    total = matches.count()
+    cap = settings.SEARCH_CANDIDATES
+    total = matches.order_by()[: cap + 1].count()  # COUNT over a LIMIT: stops at the cap
+    capped = total > cap
+    if capped:
+        total = cap
+        first_found = matches.order_by().values("pk")[:cap]
+        matches = source.scoped(user).annotate(search_vector=vector).filter(pk__in=first_found)
     rows = matches.annotate(
         rank=SearchRank(vector, query),
         title_html=_headline(F(source.title), query, whole=True),
         snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
     ).order_by("-rank", "-pk")[:limit]
     hits = [source.hit(row, _marked(row.title_html), _marked(row.snippet_html)) for row in rows]
-    return Group(kind=source.kind, label=str(source.label), total=total, hits=hits)
+    return Group(kind=source.kind, label=str(source.label), total=total, hits=hits, capped=capped)
 
 
 # -- SQLite fallback -------------------------------------------------------------------------
@@ -383,7 +391,10 @@ def _search_sqlite(source: Source, user, query_text: str, limit: int) -> Group:
         matches = matches.filter(haystack__contains=term)
     for term in unwanted:
         matches = matches.exclude(haystack__contains=term)
-    total = matches.count()
+    cap = settings.SEARCH_CANDIDATES
+    total = matches.order_by()[: cap + 1].count()
+    capped = total > cap
+    total = min(total, cap)
     body = Func(*[F(path) for path in source.body], function="cnil_join", output_field=TextField())
     rows = matches.annotate(body_text=body if source.body else Value("")).order_by("-pk")[:limit]
     hits = [
@@ -394,7 +405,7 @@ def _search_sqlite(source: Source, user, query_text: str, limit: int) -> Group:
         )
         for row in rows
     ]
-    return Group(kind=source.kind, label=str(source.label), total=total, hits=hits)
+    return Group(kind=source.kind, label=str(source.label), total=total, hits=hits, capped=capped)
 
 
 def search(user, raw_query: str | None, *, kinds: tuple[str, ...] = KINDS) -> list[Group]:

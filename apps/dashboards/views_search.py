@@ -29,6 +29,7 @@ class SearchView(RoleRequiredMixin, TemplateView):
             kind=kind if kind in search.KINDS else "",
             groups=groups,
             total=sum(group.total for group in groups),
+            capped=any(group.capped for group in groups),
             error=error,
             max_length=search.MAX_QUERY_LENGTH,
             **kwargs,

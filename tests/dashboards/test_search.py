@@ -387,3 +387,28 @@ def test_a_text_too_rich_for_one_vector_is_indexed_from_its_beginning(client, in
     assert blob.extraction_status == ExtractionStatus.DONE
     assert len(blob.extracted_text) == 1_000_000
     assert found(results(client, ines, "rhodium"), "evidence") == 1
+
+
+def test_a_word_in_more_results_than_the_cap_says_more_than_and_ranks_the_first_found(client, ines, settings):
+    """Past ``SEARCH_CANDIDATES`` matches per kind, the count stops at the cap (the page says "more
+    than"), the results shown are among those matches, and the query count does not change."""
+    settings.SEARCH_CANDIDATES = 3
+    for number in range(5):
+        open_case(ines, title=f"Molybdène {number}")
+    log_in_verified(client, ines)
+    with CaptureQueriesContext(connection) as capped:
+        response = client.get(URL, {"q": "molybdène"})
+    cases = next(group for group in response.context["groups"] if group.kind == "cases")
+    assert cases.capped
+    assert cases.total == 3
+    assert 0 < len(cases.hits) <= 3
+    assert all("Molybdène" in str(hit.title) for hit in cases.hits)
+    page = response.content.decode()
+    assert "Plus de 3 résultats pour « molybdène » : ajoutez des mots pour affiner la recherche." in page
+    assert "Voir plus de résultats" not in page or "kind=cases" in page
+    settings.SEARCH_CANDIDATES = 1000
+    with CaptureQueriesContext(connection) as uncapped:
+        response = client.get(URL, {"q": "molybdène"})
+    assert found(response, "cases") == 5
+    assert "5 résultats pour « molybdène »" in response.content.decode()
+    assert len(capped) == len(uncapped)
