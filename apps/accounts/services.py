@@ -209,8 +209,9 @@ def password_change(
     them makes the ending immediate and visible.
     """
     actor.set_password(new_password)
-    actor._change_reason = "password_change"
-    actor.save(update_fields=["password"])
+    # The password is kept out of the account's history (excluded_fields): a version would repeat the
+    # previous one. The change is recorded by its audit event.
+    actor.save_without_historical_record(update_fields=["password"])
     ended = _end_sessions(actor, keep_session_key=keep_session_key)
     _event(
         AuditAction.PASSWORD_CHANGED,

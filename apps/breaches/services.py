@@ -113,7 +113,7 @@ def breach_notification_record(
         ip=ip,
     )
     if phase == Phase.INITIAL:
-        deadline = deadline_services.deadline_create(
+        deadline_services.deadline_create(  # created met: the notification is what it waited for
             actor=actor,
             case=case,
             kind="breach_notification",
@@ -121,9 +121,9 @@ def breach_notification_record(
             start_event=_("%(controller)s aware of the breach") % {"controller": controller},
             object_type="breaches.breachnotification",
             object_id=str(notification.pk),
+            met_at=received_at,
             ip=ip,
         )
-        deadline_services.deadline_meet(actor=actor, deadline=deadline, met_at=received_at, ip=ip)
     return notification
 
 

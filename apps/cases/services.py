@@ -80,6 +80,9 @@ def case_open(
     """Open a case. A complaint records its complainant (confidential, GDPR Art. 77/78(2))."""
     if origin == Origin.COMPLAINT and not (complainant and complainant.get("full_name")):
         raise ValidationError({"complainant_name": _("A complaint needs its complainant.")})
+    # Whoever opens a case is on its team until a manager says otherwise: named lead before the
+    # first save, so that opening the case is one history row (case_assign then has no lead to change).
+    opener_leads = actor is not None and Role.INVESTIGATOR in getattr(actor, "roles", ())
     case = Case(
         reference=_next_reference(),
         origin=origin,
@@ -91,6 +94,7 @@ def case_open(
         health_data=health_data,
         origin_case=origin_case,
         opened_by=actor,
+        lead_investigator=actor if opener_leads else None,
     )
     case.full_clean()
     case._change_reason = "case_open"
@@ -115,8 +119,7 @@ def case_open(
         confidentiality=confidentiality,
         origin_case=origin_case.pk if origin_case else None,
     )
-    if actor is not None and Role.INVESTIGATOR in getattr(actor, "roles", ()):
-        # Whoever opens a case is on its team until a manager says otherwise.
+    if opener_leads:
         case_assign(actor=actor, case=case, lead=actor, team=[actor], ip=ip)
         case.refresh_from_db()
     for reaction in case_opened_reactions:

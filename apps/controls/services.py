@@ -13,6 +13,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.core.changes import apply_changes, check_fields
+from apps.core.history import save_with_m2m
 from apps.deadlines import services as deadline_services
 
 from .choices import ControlKind
@@ -64,7 +65,10 @@ def _schedule_notice_deadline(*, actor, control: Control, ip) -> None:
     if control.kind not in NOTICE_DEADLINES or control.planned_start is None:
         return
     kind, done_field = NOTICE_DEADLINES[control.kind]
-    deadline = deadline_services.deadline_create(
+    done = getattr(control, done_field)
+    if done and not isinstance(done, datetime):
+        done = datetime.combine(done, time(12), tzinfo=timezone.get_current_timezone())
+    deadline_services.deadline_create(  # created met (one version) if the notice is already done
         actor=actor,
         case=control.case,
         kind=kind,
@@ -72,13 +76,9 @@ def _schedule_notice_deadline(*, actor, control: Control, ip) -> None:
         start_event=str(_("Planned start of the control")),
         object_type="controls.control",
         object_id=str(control.pk),
+        met_at=done or None,
         ip=ip,
     )
-    done = getattr(control, done_field)
-    if done:
-        if not isinstance(done, datetime):
-            done = datetime.combine(done, time(12), tzinfo=timezone.get_current_timezone())
-        deadline_services.deadline_meet(actor=actor, deadline=deadline, met_at=done, ip=ip)
 
 
 def _check_documents(case: Case, documents) -> None:
@@ -107,10 +107,8 @@ def control_record(*, actor, case: Case, agents=(), documents=(), ip: str | None
     control = Control(case=case, **fields)
     control.full_clean()
     control._change_reason = "control_record"
-    control.save()
-    control.agents.set(agents)
     _check_documents(case, documents)
-    control.documents.set(documents)
+    save_with_m2m(control, {"agents": agents, "documents": documents})  # one "created" version
     _schedule_notice_deadline(actor=actor, control=control, ip=ip)
     Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
     _audit(
@@ -135,18 +133,20 @@ def control_update(*, actor, control: Control, agents=None, documents=None, ip: 
     changed = apply_changes(control, fields, CONTROL_FIELDS)
     if changed:
         control.full_clean()
-        control._change_reason = "control_update"
-        control.save(update_fields=[*changed, "updated_at"])
+    m2m = {}
     agents_changed = False
     if agents is not None and set(control.agents.values_list("pk", flat=True)) != {a.pk for a in agents}:
-        control.agents.set(agents)
+        m2m["agents"] = agents
         agents_changed = True
     documents_changed = False
     if documents is not None and set(control.documents.values_list("pk", flat=True)) != {d.pk for d in documents}:
         _check_documents(control.case, documents)
-        control.documents.set(documents)
+        m2m["documents"] = documents
         documents_changed = True
     if changed or agents_changed or documents_changed:
+        control._change_reason = "control_update"
+        # Fields and people or documents changed together are one "changed" version.
+        save_with_m2m(control, m2m, update_fields=[*changed, "updated_at"])
         Case.objects.filter(pk=control.case_id).update(last_activity_at=timezone.now())
         _audit(
             AuditAction.CONTROL_CHANGED,

@@ -45,9 +45,14 @@ def deadline_create(
     title: str = "",
     object_type: str = "",
     object_id: str = "",
+    met_at: datetime | None = None,
     ip: str | None = None,
 ) -> Deadline:
-    """Compute and record a deadline from its rule; the stored fields explain the due date."""
+    """Compute and record a deadline from its rule; the stored fields explain the due date.
+
+    ``met_at``: what the deadline waits for has already happened (a notification received with
+    its awareness date): the deadline is created met, one version, and both events are audited.
+    """
     rule = RULES.get(kind)
     if rule is None:
         raise ValidationError({"kind": _("Unknown kind of deadline.")})
@@ -77,6 +82,8 @@ def deadline_create(
         object_id=object_id,
         created_by=actor,
     )
+    if met_at is not None:
+        deadline.met_at, deadline.status = met_at, DeadlineStatus.MET
     deadline._change_reason = "deadline_create"
     deadline.save()
     _audit(
@@ -89,7 +96,20 @@ def deadline_create(
         kind=kind,
         due_at=deadline.due_at.isoformat(),
     )
+    if met_at is not None:
+        _met_audit(actor=actor, deadline=deadline, ip=ip)
     return deadline
+
+
+def _met_audit(*, actor, deadline: Deadline, ip) -> None:
+    _audit(
+        AuditAction.DEADLINE_MET,
+        actor=actor,
+        deadline=deadline,
+        summary=_("Deadline “%(title)s” met") % {"title": deadline.title},
+        ip=ip,
+        late=deadline.met_at > deadline.due_at,
+    )
 
 
 @transaction.atomic
@@ -143,14 +163,7 @@ def deadline_meet(*, actor, deadline: Deadline, met_at: datetime | None = None, 
     deadline.status = DeadlineStatus.MET
     deadline._change_reason = "deadline_meet"
     deadline.save(update_fields=["met_at", "status"])
-    _audit(
-        AuditAction.DEADLINE_MET,
-        actor=actor,
-        deadline=deadline,
-        summary=_("Deadline “%(title)s” met") % {"title": deadline.title},
-        ip=ip,
-        late=deadline.met_at > deadline.due_at,
-    )
+    _met_audit(actor=actor, deadline=deadline, ip=ip)
     return deadline
 
 

@@ -16,6 +16,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.core.changes import apply_changes, check_fields
+from apps.core.history import save_with_m2m
 from apps.core.queue import enqueue_on_commit
 
 from .choices import CustodyKind, ExtractionStatus
@@ -151,9 +152,7 @@ def evidence_register(
         registered_by=actor,
     )
     evidence._change_reason = "evidence_register"
-    evidence.save()
-    if parties:
-        evidence.parties.set(parties)
+    save_with_m2m(evidence, {"parties": parties})  # one "created" version, its parties included
     Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
     _custody(
         evidence,

@@ -73,6 +73,9 @@ def delivery_record(
         sent_at=sent_at,
         recorded_by=actor,
     )
+    if received_at is not None:  # known at once: one "created" version holds the sending and the receipt
+        _check_receipt(delivery, received_at, proof)
+        delivery.received_at, delivery.proof = received_at, proof
     delivery._change_reason = "delivery_record"
     delivery.save()
     services.outcome_audit(
@@ -86,17 +89,12 @@ def delivery_record(
         step="sent",
     )
     if received_at is not None:
-        delivery_receipt_record(actor=actor, delivery=delivery, received_at=received_at, proof=proof, ip=ip)
+        _receipt_effects(actor=actor, delivery=delivery, received_at=received_at, ip=ip)
     return delivery
 
 
-@transaction.atomic
-def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Evidence | None, ip=None) -> Delivery:
-    """Record when the addressee received the document, with the proof; start the deadlines it triggers."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+def _check_receipt(delivery: Delivery, received_at, proof: Evidence | None) -> None:
     errors = {}
-    if delivery.received_at is not None:
-        raise ValidationError(_("The receipt of this delivery is already recorded."))
     if received_at < delivery.sent_at:
         errors["received_at"] = _("A document cannot be received before it was sent.")
     elif received_at > timezone.now():
@@ -107,9 +105,10 @@ def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Ev
         errors["proof"] = _("Only evidence of this case can prove the receipt.")
     if errors:
         raise ValidationError(errors)
-    delivery.received_at, delivery.proof = received_at, proof
-    delivery._change_reason = "delivery_receipt_record"
-    delivery.save(update_fields=["received_at", "proof"])
+
+
+def _receipt_effects(*, actor, delivery: Delivery, received_at, ip) -> None:
+    """The receipt's audit event and the deadlines it starts (or its refusal, a hearing too close)."""
     services.outcome_audit(
         AuditAction.DELIVERY_RECORDED,
         actor=actor,
@@ -122,4 +121,17 @@ def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Ev
     )
     document = DOCUMENT_MODELS[delivery.document_kind].objects.select_for_update().get(pk=delivery.document_id)
     RECEIPT_EFFECTS[delivery.document_kind](actor=actor, document=document, received_at=received_at, ip=ip)
+
+
+@transaction.atomic
+def delivery_receipt_record(*, actor, delivery: Delivery, received_at, proof: Evidence | None, ip=None) -> Delivery:
+    """Record when the addressee received the document, with the proof; start the deadlines it triggers."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.received_at is not None:
+        raise ValidationError(_("The receipt of this delivery is already recorded."))
+    _check_receipt(delivery, received_at, proof)
+    delivery.received_at, delivery.proof = received_at, proof
+    delivery._change_reason = "delivery_receipt_record"
+    delivery.save(update_fields=["received_at", "proof"])
+    _receipt_effects(actor=actor, delivery=delivery, received_at=received_at, ip=ip)
     return delivery

@@ -24,6 +24,7 @@ from apps.audit.choices import AuditAction
 from apps.cases import services as case_services
 from apps.cases.choices import CaseStatus, DecidingBody
 from apps.cases.models import Case, Party
+from apps.core.history import save_with_m2m
 from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
 from apps.deadlines.rules import add_months
@@ -655,8 +656,8 @@ def sanction_decide(
         ceiling_explanation="\n".join(ceiling.lines) if findings else "",
         recorded_by=actor,
     )
-    save_with_reason(decision, "sanction_decide")
-    decision.findings.set(findings)
+    decision._change_reason = "sanction_decide"
+    save_with_m2m(decision, {"findings": findings})  # one "created" version, its findings included
     record.step = ProcedureStep.DECIDED
     save_with_reason(record, "decided", ["step"])
     case_services.case_transition(

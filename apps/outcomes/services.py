@@ -16,6 +16,7 @@ from apps.audit.services import audit_record
 from apps.cases import services as case_services
 from apps.cases.choices import CaseStatus, DecidingBody
 from apps.cases.models import Case, Party
+from apps.core.history import save_with_m2m
 from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
 from apps.evidence.models import Evidence
@@ -122,8 +123,7 @@ def assessment_record(
     assessment.status, assessment.reasoning = status, reasoning.strip()
     assessment.assessed_by, assessment.assessed_at = actor, timezone.now()
     assessment._change_reason = "assessment_record"
-    assessment.save()
-    assessment.evidence.set(evidence)
+    save_with_m2m(assessment, {"evidence": evidence})  # one version per assessment, its evidence included
     existing = Finding.objects.filter(assessment=assessment).first()
     if status in FINDING_STATUSES:
         record = existing or Finding(assessment=assessment)
@@ -134,8 +134,7 @@ def assessment_record(
             setattr(record, name, value)
         record.recorded_by = actor
         record._change_reason = "assessment_record"
-        record.save()
-        record.evidence.set(finding_evidence)
+        save_with_m2m(record, {"evidence": finding_evidence})
     elif existing is not None:
         existing._change_reason = "assessment no longer an infringement"
         existing.delete()
@@ -236,8 +235,7 @@ def formal_notice_issue(
         recorded_by=actor,
     )
     notice._change_reason = "formal_notice_issue"
-    notice.save()
-    notice.findings.set(findings)
+    save_with_m2m(notice, {"findings": findings})  # one "created" version, its findings included
     bulk_create_with_history(  # each measure's creation in its history, as every write
         [Measure(notice=notice, obligation=m["obligation"], description=m["description"].strip()) for m in measures],
         Measure,
@@ -400,14 +398,12 @@ def group_turnover_record(
         errors["source"] = _("Say where the figure comes from (annual report, registry, the organisation's answer).")
     if errors:
         raise ValidationError(errors)
-    turnover, _created = GroupTurnover.objects.select_for_update().get_or_create(
-        organisation=organisation,
-        financial_year=financial_year,
-        defaults={"amount": amount, "source": source.strip(), "recorded_by": actor},
-    )
+    turnover = GroupTurnover.objects.select_for_update().filter(
+        organisation=organisation, financial_year=financial_year
+    ).first() or GroupTurnover(organisation=organisation, financial_year=financial_year)
     turnover.amount, turnover.source, turnover.recorded_by = amount, source.strip(), actor
     turnover._change_reason = "group_turnover_record"
-    turnover.save()
+    turnover.save()  # one version: "created" for a new year, "changed" for a correction
     audit_record(
         actor=actor,
         action=AuditAction.TURNOVER_RECORDED,

@@ -34,7 +34,9 @@ def test_record_and_update_write_history_and_audit(agent, case):
         actor=agent, case=case, agents=[agent], kind="on_site", decision_reference="2026-1", planned_start=start
     )
     services.control_update(actor=agent, control=control, person_in_charge="DSI", actual_arrival=start)
-    assert control.history.count() == 3  # created, agents set, updated
+    # Created (with its agents) and updated: one version each, the agents in the first one's snapshot.
+    assert [record.history_type for record in control.history.order_by("history_date", "history_id")] == ["+", "~"]
+    assert [agent.user_id for agent in control.history.earliest().agents.all()] == [agent.pk]
     events = AuditEvent.objects.filter(case_id=case.pk, action__in=["control_recorded", "control_changed"])
     assert [e.action for e in events.order_by("seq")] == [AuditAction.CONTROL_RECORDED, AuditAction.CONTROL_CHANGED]
     assert events.last().data["fields"] == ["actual_arrival", "person_in_charge"]
