@@ -77,7 +77,8 @@ LABELS = {status.value: str(status.label) for status in S}
 
 
 def _table(weighted):
-    return [value for weight, value in ((w, v) for w, v in weighted) for _ in range(weight)]
+    """Paths as plain strings (an enum member in an audit event's data would leave the fast path)."""
+    return [tuple(str(status) for status in path) for weight, path in weighted for _ in range(weight)]
 
 
 def _table_named(weighted):
@@ -163,7 +164,7 @@ def make_case(
     age_days = (END_SECONDS - opened) / DAY
     closed_share = 0.85 if age_days > 3 * 365 else 0.5 if age_days > 365 else 0.15
     if case.is_large:
-        path = (INV,)
+        path = (str(INV),)
     else:
         table = CLOSED_TABLE if rand() < closed_share else OPEN_TABLE
         path = table[int(rand() * len(table))]
@@ -243,7 +244,7 @@ def finish_case(world: World, sink: AuditSink, case: Case) -> None:
     summary = f"Dossier {reference} : instruction relative à {case.title.lower()}."
     opener = case.lead or case.actors[0]
     last = max([case.last] + [moment for _status, moment in case.path])
-    status = case.path[-1][0] if case.path else S.OPENED
+    status = case.path[-1][0] if case.path else "opened"
     lead = "\\N" if case.lead is None else str(case.lead)
     head = (str(case_id), moment_opened)
     body = (reference, origin, regime, case.title, summary, priority, confidentiality, health)
@@ -268,7 +269,7 @@ def finish_case(world: World, sink: AuditSink, case: Case) -> None:
             "\\N",
         )
 
-    historical(opened, S.OPENED, "\\N", "case_open", "+", opener)
+    historical(opened, "opened", "\\N", "case_open", "+", opener)
     sink.push(
         opened,
         opener,
@@ -297,8 +298,8 @@ def finish_case(world: World, sink: AuditSink, case: Case) -> None:
                 f"{name} rejoint l'équipe",
                 {"user": member},
             )
-        historical(opened + 1.0, S.OPENED, lead, "case_assign", "~", opener)
-    source = S.OPENED
+        historical(opened + 1.0, "opened", lead, "case_assign", "~", opener)
+    source = "opened"
     transitions = streams["cases_casetransition"]
     for target, moment in case.path:
         rule = transition_for(source, target)

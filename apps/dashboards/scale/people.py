@@ -72,6 +72,8 @@ class World:
     requests_of: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     cases_of: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # team memberships
     last_id: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    case_permissions: list[int] = field(default_factory=list)  # view_case, change_case
+    operator_sector: int | None = None
 
     def next_id(self, table: str) -> int:
         self.last_id[table] += 1
@@ -147,7 +149,7 @@ def make_organisations(world: World) -> None:
     plan, rng, streams = world.plan, world.rng, world.streams
     sectors = _sectors()
     by_code = {code: pk for pk, code in sectors}
-    operator_sector = by_code.get("third-party-payment", sectors[0][0])
+    operator_sector = world.operator_sector = by_code.get("third-party-payment", sectors[0][0])
     orgs, history = streams["organisations_organisation"], streams["organisations_historicalorganisation"]
     world.org_names = [""]
     creator = world.investigators[0]

@@ -240,9 +240,9 @@ def make_requests(world: World, sink: AuditSink, case: Case, invited) -> None:
                 {},
             )
         case.last = max(case.last, closed or sent)
-        for _party, invited_org, user in invited:
-            if invited_org == org:
-                world.requests_of[user] += 1
+        # A user invited twice on the case (its organisation in two parties) sees the request once.
+        for user in {user for _party, invited_org, user in invited if invited_org == org}:
+            world.requests_of[user] += 1
 
 
 def make_outcomes(world: World, sink: AuditSink, case: Case) -> None:

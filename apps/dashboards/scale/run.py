@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from . import cases as case_gen
-from . import deadlines, evidence, people, requests
-from .audit import COLUMNS as AUDIT_COLUMNS
+from . import deadlines, evidence, indexes, people, requests
 from .audit import AuditSink
 from .plan import DAY, SEARCH_WORDS, SPAN_SECONDS, Plan
 from .streams import Streams
@@ -24,7 +23,6 @@ COLUMNS = {
     **evidence.COLUMNS,
     **deadlines.COLUMNS,
     **requests.COLUMNS,
-    "audit_auditevent": AUDIT_COLUMNS,
 }
 MANIFEST = Path(settings.BASE_DIR) / "var" / "seed_scale.json"
 
@@ -80,7 +78,7 @@ def _sweep(world, sink: AuditSink, teams: dict, out) -> dict:
             small = case_id
         if case_id % every == 0:
             now = time.perf_counter()
-            rows = sum(streams.rows().values())
+            rows = sum(streams.rows().values()) + sink.pushed
             out(
                 f"  {case_id:>9,} cases, {rows:>11,} rows in {now - started:6.0f} s"
                 f" ({rows / (now - started):,.0f} rows/s; audit events waiting: {len(sink.heap):,})"
@@ -91,8 +89,9 @@ def _sweep(world, sink: AuditSink, teams: dict, out) -> dict:
 
 
 def _finish_load(streams: Streams, sink: AuditSink, out) -> dict[str, float]:
-    sink.drain()
     closing = streams.close()
+    sink.drain()
+    closing["audit_auditevent"] = round(sink.seconds_closing, 2)
     slowest = sorted(closing.items(), key=lambda item: -item[1])[:5]
     out("  waited for PostgreSQL to finish: " + ", ".join(f"{t} {s:.0f} s" for t, s in slowest))
     return closing
@@ -177,7 +176,9 @@ def _case_figures(case_id: int) -> dict[str, int]:
     return {"id": case_id, **figures}
 
 
-def seed(*, cases: int, seed: int, out) -> dict:
+def seed(*, cases: int, seed: int, out, manifest_path: Path = MANIFEST) -> dict:
+    """Load the world into the (empty, migrated) database; writes the manifest beside the statements
+    that rebuild the indexes dropped for the load (``indexes.drop``)."""
     plan = Plan.for_cases(cases, seed)
     phases = Phases(out)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
@@ -187,34 +188,43 @@ def seed(*, cases: int, seed: int, out) -> dict:
     with connection.cursor() as cursor:
         # Evidence's search vector: its trigger must run during the load, other triggers must not.
         cursor.execute("ALTER TABLE evidence_evidence ENABLE ALWAYS TRIGGER evidence_search_vector")
+    rebuild = phases.run(
+        "indexes dropped",
+        indexes.drop,
+        [*sorted(COLUMNS), "audit_auditevent"],
+        manifest_path.with_suffix(".indexes.sql"),
+    )
+    sink = None
     try:
         phases.run("people", people.make_people, world)
         phases.run("organisations", people.make_organisations, world)
         world.case_permissions = _permission_ids()
-        sink = AuditSink(world.streams, world.actors)
+        # Forked before any COPY stream is open: the child opens its own connection.
+        sink = AuditSink(world.actors)
         teams = phases.run("teams", case_gen.team_plan, world)
         swept = phases.run("cases (generation and COPY)", _sweep, world, sink, teams, out)
         phases.run("load finished (audit drained, PostgreSQL caught up)", _finish_load, world.streams, sink, out)
     finally:
+        if sink is not None:
+            sink.stop()
         gc.enable()
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE evidence_evidence ENABLE TRIGGER evidence_search_vector")
+    phases.run(f"indexes rebuilt ({len(rebuild)})", indexes.rebuild, rebuild)
     phases.run("chain head and reference counters", lambda: (_chain_head(sink), _counters(swept["references"])))
     phases.run("sequences", _sequences)
     phases.run("analyze", _analyze)
     snapshot = phases.run("dashboard stats refresh", _refresh_stats)
     seconds = round(time.perf_counter() - total, 1)
-    rows = world.streams.rows()
+    rows = {**world.streams.rows(), "audit_auditevent": sink.seq}
     investigator = world.investigators[0]
     manager = world.managers[0]
     portal_user = max((user for user, _org in world.portal), key=lambda user: world.requests_of[user])
     manifest = {
         "database": connection.settings_dict["NAME"],
-        "cases": plan.cases,
         "seed": plan.seed,
         "seconds": seconds,
         "phases": phases.seconds,
-        "rows": dict(sorted(rows.items())),
         "rows_total": sum(rows.values()),
         "audit_head": {"seq": sink.seq, "hash": sink.previous},
         "stats_cells": snapshot.cells,
@@ -233,9 +243,18 @@ def seed(*, cases: int, seed: int, out) -> dict:
             "requests": world.requests_of[portal_user],
         },
         "search_words": list(SEARCH_WORDS),
+        # The same ids in the layout bench/web.py reads.
+        "users": {
+            "manager": world.emails[manager],
+            "investigator": world.emails[investigator],
+            "portal": world.emails[portal_user],
+        },
+        "cases": {"requested": plan.cases, "large": 1, "small": swept["small"] or 2},
+        "counts": dict(sorted(rows.items())),
+        "sector_id": world.operator_sector,
         "password": people.PASSWORD,
     }
-    MANIFEST.parent.mkdir(exist_ok=True)
-    MANIFEST.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    out(f"total {seconds:.0f} s, {manifest['rows_total']:,} rows; manifest {MANIFEST}")
+    manifest_path.parent.mkdir(exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    out(f"total {seconds:.0f} s, {manifest['rows_total']:,} rows; manifest {manifest_path}")
     return manifest

@@ -4,6 +4,8 @@ Into an empty migrated PostgreSQL database only (see ``apps.dashboards.scale``);
 manifest ``var/seed_scale.json`` the benchmarks read.
 """
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -19,8 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--manifest", type=Path, default=run.MANIFEST, help="where to write the manifest (var/seed_scale.json)"
+        )
 
-    def handle(self, *args, cases: int, seed: int, **options):
+    def handle(self, *args, cases: int, seed: int, manifest: Path, **options):
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale needs PostgreSQL (it loads with COPY).")
         if cases < 10:
@@ -32,4 +37,4 @@ class Command(BaseCommand):
                     f"The database {connection.settings_dict['NAME']} already holds cases: seed_scale fills an empty "
                     "migrated database only (drop it, create it and migrate it again)."
                 )
-        run.seed(cases=cases, seed=seed, out=lambda line: self.stdout.write(line))
+        run.seed(cases=cases, seed=seed, manifest_path=manifest, out=lambda line: self.stdout.write(line))
