@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "var" / "seed_scale.json"
@@ -263,7 +264,7 @@ def scenarios(manifest: dict) -> list[dict]:
         ("case detail, small case", "manager", f"/cases/{small}/", 50, {"queries_goal": 15}),
         ("case timeline, large case", "manager", f"/cases/{large}/tab/timeline/", 80, {}),
         ("manager dashboard", "manager", "/dashboard/", 100, {"no_scan": True}),
-        ("search (French full text)", "investigator", f"/search/?q={word}", 50, {}),
+        ("search (French full text)", "investigator", f"/search/?q={quote(word)}", 50, {}),
         ("portal: request list", "portal", "/portal/", 50, {"sql_goal": 2}),
     ]
     return [

@@ -21,7 +21,7 @@ from apps.organisations.models import Sector
 from . import permissions, selectors, services
 from .choices import CaseStatus, LegalRegime, Origin, Priority
 from .forms import AssignForm, CaseForm, CaseOpenForm, PartyForm, TransitionForm
-from .models import Party
+from .models import Case, Party
 
 READERS = permissions.READER_ROLES
 OPENERS = frozenset({Role.INVESTIGATOR, Role.MANAGER})
@@ -32,10 +32,13 @@ class CaseMixin:
     """Loads the case through the one permission check; ``case_perm`` says what the page needs."""
 
     case_perm = permissions.VIEW
+    case_queryset = None  # what the page reads with the case (select_related), all cases by default
 
     def get_case(self):
         if not hasattr(self, "_case"):
-            self._case = permissions.case_get_for_user(self.request.user, self.kwargs["pk"], self.case_perm)
+            self._case = permissions.case_get_for_user(
+                self.request.user, self.kwargs["pk"], self.case_perm, queryset=self.case_queryset
+            )
         return self._case
 
 
@@ -94,6 +97,8 @@ class CaseDetailView(RoleRequiredMixin, CaseMixin, TemplateView):
 
     template_name = "cases/detail.html"
     allowed_roles = READERS
+    # The header names the lead: read with the case, not by a query of its own on every tab.
+    case_queryset = Case.objects.select_related("lead_investigator")
 
     def get_template_names(self):
         # A tab with a partial answers HTMX with that fragment only: one code path, the same checks.
