@@ -385,7 +385,6 @@ def test_a_scope_keeps_whole_objects_with_their_differences(simple_case, agent):
     assert [(c.old, c.new) for c in ex_officio.changes(changed[0])] == [("paie", "paie et RH")]
 
 
-
 def test_requests_appear_but_an_organisations_draft_stays_its_own(full_case, agent):
     request = InfoRequest.objects.get(case=full_case)
     dpo = request.submissions.get().submitted_by

@@ -65,9 +65,7 @@ class Command(BaseCommand):
         if result.reason:
             self.stdout.write(f"note: {result.reason}")
         if access is not None:
-            self.stdout.write(
-                f"OK: {access.records_checked} sealed access records in {access.batches_checked} batches"
-            )
+            self.stdout.write(f"OK: {access.records_checked} sealed access records in {access.batches_checked} batches")
         if anchors is not None:
             check = anchors_check(anchors)
             if not check.ok:
