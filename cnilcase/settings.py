@@ -385,3 +385,8 @@ LOGGING = {
 # would otherwise be ranked in full on every search (seconds at a million cases). Past the cap the
 # page says "more than 1,000" and ranks the first 1,000 matches found; more words narrow it.
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=1000)
+
+# --- History ------------------------------------------------------------------------------------
+# No index on history_date alone: no read filters or sorts a history table on the date alone (the
+# timeline reads by case then date, an object's history by id then date: apps.core.history).
+SIMPLE_HISTORY_DATE_INDEX = False

@@ -113,6 +113,10 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [
             models.Index(fields=["case_id", "seq"], name="audit_event_case_seq"),
+            # The case timeline: the case's newest events first, read in index order until a page is full.
+            models.Index(fields=["case_id", "occurred_at", "seq"], name="audit_event_case_time"),
+            # Who acted on a case (the timeline's actor filter): one probe per person (selectors.case_actor_ids).
+            models.Index(fields=["case_id", "actor_id"], name="audit_event_case_actor"),
             models.Index(fields=["actor_id", "seq"], name="audit_event_actor_seq"),
         ]
 

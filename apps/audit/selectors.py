@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 
 from .choices import AccessAction, AuditAction
@@ -21,6 +22,26 @@ def latest_failed_verification() -> ChainVerification | None:
 
 def events_for_case(case_id: int) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.for_case(case_id).order_by("seq")
+
+
+def case_actor_ids(case_id: int) -> list[int]:
+    """The users who are the actor of some audit event of the case, by id.
+
+    A loose index scan of ``(case_id, actor_id)``: one probe per distinct actor (the next id above
+    the last one found), not one row per event (tens of thousands on a large case). The same SQL
+    runs on SQLite and PostgreSQL.
+    """
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE actors(id) AS ("  # noqa: S608 - the table name is the model's; values are parameters
+        f" SELECT MIN(actor_id) FROM {table} WHERE case_id = %s"
+        f" UNION ALL SELECT (SELECT MIN(e.actor_id) FROM {table} e WHERE e.case_id = %s AND e.actor_id > actors.id)"
+        " FROM actors WHERE actors.id IS NOT NULL"
+        ") SELECT id FROM actors WHERE id IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [case_id, case_id])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def case_access_people(case_id: int) -> QuerySet:

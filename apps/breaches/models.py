@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case
+from apps.core.history import CaseHistory
 from apps.organisations.models import Organisation
 
 from .choices import (
@@ -58,7 +58,7 @@ class BreachNotification(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "controller", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("breach notification")
@@ -100,7 +100,7 @@ class NoNotificationDecision(models.Model):
     decided_at = models.DateTimeField(_("decided at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "controller", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("decision not to notify")
@@ -141,7 +141,7 @@ class Campaign(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(no_db_index=["id", "controller", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "controller", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("communication campaign")

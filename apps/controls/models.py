@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case
+from apps.core.history import CaseHistory
 from apps.core.models import TimeStampedModel
 from apps.evidence.models import Evidence
 
@@ -51,7 +51,9 @@ class Control(TimeStampedModel):
         help_text=_("The PVs (one a day on site, an objection PV) and documents copied during the control."),
     )
 
-    history = HistoricalRecords(m2m_fields=[agents, documents], no_db_index=["id", "control", "user", "evidence"])
+    history = CaseHistory(
+        case="case", m2m_fields=[agents, documents], no_db_index=["id", "control", "user", "evidence", "case"]
+    )
 
     class Meta:
         verbose_name = _("control")

@@ -1,15 +1,17 @@
 """Reads of the case timeline: one page in one query, whatever the size of the case.
 
-The sources' querysets are built with the ORM (windows, JSON objects, CASE) and combined with
-``UNION ALL``. The ORM cannot select *from* a union, so the compiled union is wrapped in a short
-outer ``SELECT`` of portable SQL that applies everything that must come after the window
-functions — dates, actor, the keyset cursor, dropping rows without a change — orders by (time,
-source, id) and takes one page plus one row. The same SQL runs on SQLite and PostgreSQL.
+The sources' querysets are built with the ORM (JSON objects, correlated subqueries, CASE). The
+ORM cannot select *from* a queryset with a LIMIT inside a union, so each compiled source is
+wrapped in a short ``SELECT`` of portable SQL that applies the dates, the actor, the keyset cursor
+and drops rows without a change, orders by (time, source, id) and takes one page plus one row:
+the tables' ``(case, history_date, history_id)`` indexes and the audit log's ``(case_id,
+occurred_at, seq)`` one give those rows in order, so a source reads a page, not the case. The
+sources' pages are joined with ``UNION ALL`` and ordered once more. The same SQL runs on SQLite
+and PostgreSQL.
 
-Inside the union each source is filtered on the case alone: a filter there would hide a row's
-previous version from ``LAG``. Building and compiling the union's hundreds of expressions costs
-a few hundred milliseconds of Python, so its SQL is compiled once per set of sources, with a
-placeholder case id that each call replaces by the real one among the parameters.
+Building and compiling a source's expressions costs milliseconds of Python, so its SQL is
+compiled once per source, with a placeholder case id that each call replaces by the real one
+among the parameters.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.audit import selectors as audit_selectors
 from apps.audit.anchors import Anchor, anchor_latest, anchor_matches, chain_head
 from apps.audit.models import AuditEvent, ChainVerification
@@ -81,19 +84,18 @@ def _codes(kinds: Iterable[str]) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=512)
-def _compiled(alias: str, what: str, codes: tuple[int, ...]) -> tuple[str, tuple]:
-    """The SQL of the union of ``codes``' entries (or actors), for the placeholder case id."""
-    parts = [getattr(BY_CODE[code], what)(CASE_PLACEHOLDER) for code in codes]
-    union = parts[0].union(*parts[1:], all=True)
-    sql, params = union.query.get_compiler(using=alias).as_sql()
-    if sum(1 for value in params if isinstance(value, int) and value == CASE_PLACEHOLDER) != len(codes):
+def _compiled(alias: str, what: str, code: int) -> tuple[str, tuple]:
+    """The SQL of one source's entries (or actors), for the placeholder case id."""
+    queryset = getattr(BY_CODE[code], what)(CASE_PLACEHOLDER)
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    if sum(1 for value in params if isinstance(value, int) and value == CASE_PLACEHOLDER) != 1:
         # Each source filters on the case once; otherwise a case could see another's rows.
-        raise RuntimeError("the timeline's case placeholder is not once in each source")
+        raise RuntimeError("the timeline's case placeholder is not once in the source")
     return sql, tuple(params)
 
 
-def _union(alias: str, what: str, codes: tuple[int, ...], case_id: int) -> tuple[str, list]:
-    sql, params = _compiled(alias, what, codes)
+def _source(alias: str, what: str, code: int, case_id: int) -> tuple[str, list]:
+    sql, params = _compiled(alias, what, code)
     # psycopg's typed integers (Int4, Int8) are ints: the placeholder keeps its type.
     return sql, [
         type(value)(case_id) if isinstance(value, int) and value == CASE_PLACEHOLDER else value for value in params
@@ -117,7 +119,6 @@ def timeline_page(
     if not codes:  # a kind no source has yet
         return TimelinePage(entries=[], next_cursor=None)
     connection = connections[using]
-    sql, params = _union(using, "entries", codes, case_id)
     moment = connection.ops.adapt_datetimefield_value
     conditions, extra = ["t_keep"], []
     if filters.since is not None:
@@ -134,13 +135,21 @@ def timeline_page(
         conditions.append("(t_ts < %s OR (t_ts = %s AND (t_src < %s OR (t_src = %s AND t_id < %s))))")
         after = filters.after
         extra.extend([moment(after.at), moment(after.at), after.source, after.source, after.id])
-    # Every identifier below is a constant of this module; every value is a parameter.
-    query = (
-        f"SELECT {', '.join(COLUMNS)} FROM ({sql}) timeline WHERE {' AND '.join(conditions)} "  # noqa: S608
-        "ORDER BY t_ts DESC, t_src DESC, t_id DESC LIMIT %s"
-    )
+    # Each source gives its own first page (newest first, in the order of its table's index), the
+    # union of those pages is ordered once more. Every identifier below is a constant of this
+    # module; every value is a parameter.
+    order = "ORDER BY t_ts DESC, t_src DESC, t_id DESC LIMIT %s"
+    branches, params = [], []
+    for number, code in enumerate(codes):
+        sql, source_params = _source(using, "entries", code, case_id)
+        branches.append(
+            f"SELECT * FROM (SELECT {', '.join(COLUMNS)} FROM ({sql}) s{number} "  # noqa: S608
+            f"WHERE {' AND '.join(conditions)} {order}) p{number}"
+        )
+        params.extend([*source_params, *extra, per_page + 1])
+    query = f"SELECT {', '.join(COLUMNS)} FROM ({' UNION ALL '.join(branches)}) timeline {order}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(query, (*params, *extra, per_page + 1))
+        cursor.execute(query, (*params, per_page + 1))
         rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     entries = [_entry(row) for row in rows[:per_page]]
     return TimelinePage(entries=entries, next_cursor=entries[-1].cursor if len(rows) > per_page else None)
@@ -162,15 +171,17 @@ def _entry(row: dict) -> Entry:
 
 
 def timeline_actors(case_id: int, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple[int, str]]:
-    """Everyone who appears as an actor in the case's timeline, by name: one query."""
-    sql, params = _union(using, "actors", _codes(()), case_id)
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT t_actor, t_actor_name FROM ({sql}) actors", params)  # noqa: S608
-        found = cursor.fetchall()
-    names: dict[int, str] = {}
-    for actor_id, name in sorted(found, key=lambda row: (row[0], row[1] or "")):
-        names.setdefault(actor_id, name or "")
-    return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
+    """Everyone who appears as an actor in the case's timeline, by name.
+
+    Read from the case's audit events: every write on a case is audited by its service with its
+    actor (custody events included), so the actors of the history and custody rows are among them;
+    an index gives them one probe per person, whatever the size of the case.
+    """
+    ids = audit_selectors.case_actor_ids(case_id)
+    names = User.objects.using(using).filter(pk__in=ids).values_list("pk", "full_name", "email")
+    return sorted(
+        ((pk, full_name or email) for pk, full_name, email in names), key=lambda item: (item[1].casefold(), item[0])
+    )
 
 
 # --- Integrity status ---------------------------------------------------------------------------

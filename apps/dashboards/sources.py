@@ -3,12 +3,13 @@
 A source turns its rows for one case into the columns of :data:`COLUMNS`, so that the selector
 can ``UNION ALL`` every source into one chronological list and page through it with a keyset.
 
-- :class:`HistorySource`: the django-simple-history table of one tracked model. Its row's
-  field-level difference (old → new) is computed **by the database**: for each tracked field,
-  ``LAG(field) OVER (PARTITION BY id ORDER BY history_date, history_id)`` gives the previous
-  version's value, and a ``CASE`` keeps the fields whose value differs (NULL-safe) in a JSON
-  object. A "changed" row whose tracked fields did not change (only a timestamp moved) is
-  dropped, after the window has seen it.
+- :class:`HistorySource`: the django-simple-history table of one tracked model. A "changed"
+  row carries its tracked values and those of its predecessor (the same object's latest earlier
+  version, read by a correlated subquery on the ``(id, history_date, history_id)`` index that
+  :class:`apps.core.history.CaseHistory` gives the table), both as JSON objects; the field-level
+  difference (old → new) is taken from them in Python. A "changed" row whose tracked fields did
+  not change (only a timestamp moved) is dropped by the database. Nothing reads every version
+  of the case: the cost of a page does not grow with the case.
 - :class:`AuditSource` and :class:`CustodySource`: the audit events of the case and the custody
   events of its evidence, which carry their own summary.
 
@@ -29,8 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.db.models import Case, F, Func, Q, QuerySet, Value, When, Window
-from django.db.models.functions import Cast, Coalesce, JSONObject, Lag, NullIf
+from django.db.models import Case, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, JSONObject, NullIf
 from django.db.models.lookups import IsNull
 from django.utils import formats
 from django.utils.text import capfirst
@@ -131,10 +132,6 @@ class Source:
         """The case's rows as :data:`COLUMNS` (filtered on the case only: the window needs every version)."""
         raise NotImplementedError
 
-    def actors(self, case_id: int) -> QuerySet:
-        """``(t_actor, t_actor_name)`` of the case's rows that have a user as actor."""
-        raise NotImplementedError
-
     def summary(self, row: dict) -> str:
         raise NotImplementedError
 
@@ -151,8 +148,8 @@ class HistorySource(Source):
     (the complainant's identity) are reported as changed but their values never leave the
     database. ``label`` is a lookup of the object's label, or empty. ``scope`` keeps only some
     objects (say, answers of submitted submissions): a condition true or false for *all* the
-    versions of an object — through a parent, never a version's own fields — or ``LAG`` would
-    compare a version with one that is not its predecessor.
+    versions of an object — through a parent, never a version's own fields — or a version would
+    be shown without the one it is compared with.
     """
 
     code: int
@@ -172,25 +169,31 @@ class HistorySource(Source):
     def _tracked(self, name: str):
         return F(self.readable.get(name, name))
 
-    def _previous(self, expression):
-        return Window(
-            Lag(expression),
-            partition_by=[F("id")],
-            order_by=[F("history_date").asc(), F("history_id").asc()],
+    def _predecessor(self) -> QuerySet:
+        """The version before this one: the same object's latest earlier version (one probe of the
+        ``(id, history_date, history_id)`` index, apps.core.history.CaseHistory)."""
+        earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
+            history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
         )
+        return self.historical.objects.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
+
+    def _shown(self) -> dict:
+        return {name: self._tracked(name) for name in self.fields if name not in self.hidden}
 
     def entries(self, case_id):
-        changed = {}
-        values = {}
-        # A "changed" row with no earlier version (one created without history) has nothing to compare to.
-        comparable = Q(history_type="~") & Q(IsNull(self._previous(F("history_id")), False))
-        for name in self.fields:
-            current = self._tracked(name)
-            previous = self._previous(self._tracked(name))
-            changed[name] = comparable & Q(IsDistinctFrom(current, previous))
-            shown = JSONObject(hidden=Value(1)) if name in self.hidden else JSONObject(o=previous, n=current)
-            values[name] = Case(When(changed[name], then=shown), default=Value(None), output_field=models.JSONField())
-        any_change = reduce(or_, changed.values())
+        """Each version with, for a "changed" one, its tracked values and its predecessor's.
+
+        The predecessor is read by index for the versions of the page only (no window over every
+        version of the case, whose cost grew with the case); the difference is taken in Python
+        (:meth:`changes`). Hidden fields are compared in the database: only "changed or not" leaves it.
+        """
+        predecessor = self._predecessor()
+        previous = Subquery(predecessor.values(j=JSONObject(**self._shown()))[:1], output_field=models.JSONField())
+        current = JSONObject(**self._shown())
+        hidden = {name: IsDistinctFrom(F(name), Subquery(predecessor.values(name)[:1])) for name in sorted(self.hidden)}
+        comparable = Q(history_type="~") & Q(IsNull(previous, False))  # a version created without history has none
+        any_change = reduce(or_, [Q(IsDistinctFrom(current, previous)), *(Q(test) for test in hidden.values())])
+        differences = JSONObject(n=current, o=previous, h=JSONObject(**hidden) if hidden else Value(None))
         queryset = self.historical.objects.filter(**{self.case: case_id})
         if self.scope is not None:
             queryset = queryset.filter(self.scope)
@@ -204,17 +207,15 @@ class HistorySource(Source):
                 t_actor=F("history_user_id"),
                 t_actor_name=_name("history_user"),
                 t_label=Cast(F(self.label), models.TextField()) if self.label else Value(""),
-                t_changes=JSONObject(**values),
+                t_changes=Case(
+                    When(comparable, then=differences),
+                    default=_null(models.JSONField()),
+                    output_field=models.JSONField(),
+                ),
                 t_keep=Case(When(comparable & ~any_change, then=Value(False)), default=Value(True)),
             )
             .values(*COLUMNS)
         )
-
-    def actors(self, case_id):
-        queryset = self.historical.objects.filter(**{self.case: case_id}, history_user__isnull=False)
-        if self.scope is not None:
-            queryset = queryset.filter(self.scope)
-        return queryset.order_by().values(t_actor=F("history_user_id"), t_actor_name=_name("history_user"))
 
     def summary(self, row):
         values = {
@@ -227,28 +228,33 @@ class HistorySource(Source):
         return _("%(action)s: %(object)s") % values
 
     def changes(self, row):
-        raw = row["t_changes"]
-        if isinstance(raw, str):
-            raw = json.loads(raw)
+        raw = _json(row["t_changes"])
+        current, previous, hidden = _json(raw.get("n")), _json(raw.get("o")), _json(raw.get("h"))
         result = []
         for name in self.fields:  # in the source's order, not the JSON's
-            value = (raw or {}).get(name)
-            if not value:
-                continue
             model_field = self.model._meta.get_field(name)
             label = capfirst(str(model_field.verbose_name))
-            if value.get("hidden"):
-                result.append(Change(label, "", "", hidden=True))
-            else:
-                readable = name in self.readable
-                result.append(
-                    Change(
-                        label,
-                        display(model_field, value.get("o"), readable=readable),
-                        display(model_field, value.get("n"), readable=readable),
-                    )
+            if name in self.hidden:
+                if hidden.get(name):
+                    result.append(Change(label, "", "", hidden=True))
+                continue
+            old, new = previous.get(name), current.get(name)
+            if old == new:
+                continue
+            readable = name in self.readable
+            result.append(
+                Change(
+                    label, display(model_field, old, readable=readable), display(model_field, new, readable=readable)
                 )
+            )
         return result
+
+
+def _json(value) -> dict:
+    """A JSON object read back: PostgreSQL gives it decoded, SQLite as text (nested ones too)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value or {}
 
 
 @dataclass(frozen=True)
@@ -274,13 +280,6 @@ class AuditSource(Source):
                 t_keep=Value(True),
             )
             .values(*COLUMNS)
-        )
-
-    def actors(self, case_id):
-        return (
-            AuditEvent.objects.filter(case_id=case_id, actor_id__isnull=False)
-            .order_by()
-            .values(t_actor=F("actor_id"), t_actor_name=F("actor_name"))
         )
 
     def summary(self, row):
@@ -310,13 +309,6 @@ class CustodySource(Source):
                 t_keep=Value(True),
             )
             .values(*COLUMNS)
-        )
-
-    def actors(self, case_id):
-        return (
-            CustodyEvent.objects.filter(evidence__case_id=case_id, actor__isnull=False)
-            .order_by()
-            .values(t_actor=F("actor_id"), t_actor_name=_name("actor"))
         )
 
     def summary(self, row):

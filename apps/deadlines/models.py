@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case
+from apps.core.history import CaseHistory
 
 
 class DeadlineStatus(models.TextChoices):
@@ -49,7 +49,7 @@ class Deadline(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "created_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "created_by", "case"])
     objects = DeadlineQuerySet.as_manager()
 
     class Meta:
@@ -58,6 +58,12 @@ class Deadline(models.Model):
         ordering = ["due_at", "id"]
         indexes = [
             models.Index(fields=["status", "due_at"], name="deadline_status_due_idx"),
+            # The managers' dashboard: outstanding deadlines, soonest (most overdue) first.
+            models.Index(
+                fields=["due_at", "id"],
+                name="deadline_outstanding_idx",
+                condition=models.Q(status__in=["open", "extended", "missed"]),
+            ),
             # What started a deadline (a request, a control, a notice...): its latest deadline is read
             # for every request of the portal's list and of a case's requests.
             models.Index(fields=["object_type", "object_id", "-created_at", "-id"], name="deadline_object_idx"),

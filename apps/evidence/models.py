@@ -5,9 +5,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case, Party
+from apps.core.history import CaseHistory
 
 from .choices import CustodyKind, EvidenceSource, ExtractionStatus
 
@@ -75,9 +75,10 @@ class Evidence(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
 
-    history = HistoricalRecords(
+    history = CaseHistory(
+        case="case",
         m2m_fields=[parties],
-        no_db_index=["id", "blob", "collected_by", "supersedes", "registered_by", "evidence", "party"],
+        no_db_index=["id", "blob", "collected_by", "supersedes", "registered_by", "evidence", "party", "case"],
     )
 
     class Meta:

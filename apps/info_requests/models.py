@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.cases.models import Case, Party
+from apps.core.history import CaseHistory
 from apps.deadlines.models import Deadline, DeadlineStatus
 from apps.evidence.models import Blob, Evidence
 from apps.organisations.models import Organisation
@@ -57,7 +58,9 @@ class PortalAccess(models.Model):
         verbose_name=_("revoked by"),
     )
 
-    history = HistoricalRecords(no_db_index=["id", "user", "organisation", "party", "invited_by", "revoked_by"])
+    history = CaseHistory(
+        case="case", no_db_index=["id", "user", "organisation", "party", "invited_by", "revoked_by", "case"]
+    )
 
     class Meta:
         verbose_name = _("portal access")
@@ -148,7 +151,7 @@ class InfoRequest(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "party", "organisation", "created_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "party", "organisation", "created_by", "case"])
     objects = InfoRequestQuerySet.as_manager()
 
     class Meta:
@@ -197,7 +200,7 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     expects = models.CharField(_("expects"), max_length=10, choices=Expects.choices, default=Expects.TEXT)
 
-    history = HistoricalRecords(no_db_index=["id"])
+    history = CaseHistory(no_db_index=["id"])
 
     class Meta:
         verbose_name = _("question")
@@ -246,7 +249,7 @@ class Submission(models.Model):
     receipt_sha256 = models.CharField(_("receipt SHA-256"), max_length=64, blank=True)
     receipt_payload = models.JSONField(_("receipt content"), null=True, blank=True)
 
-    history = HistoricalRecords(no_db_index=["id", "receipt_number", "organisation", "created_by", "submitted_by"])
+    history = CaseHistory(no_db_index=["id", "receipt_number", "organisation", "created_by", "submitted_by"])
 
     class Meta:
         verbose_name = _("submission")
@@ -282,7 +285,7 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     text = models.TextField(_("answer"))
 
-    history = HistoricalRecords(no_db_index=["id", "question"])
+    history = CaseHistory(no_db_index=["id", "question"])
 
     class Meta:
         verbose_name = _("answer")
@@ -311,7 +314,7 @@ class AnswerFile(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "question", "blob", "evidence", "uploaded_by"])
+    history = CaseHistory(no_db_index=["id", "question", "blob", "evidence", "uploaded_by"])
 
     class Meta:
         verbose_name = _("answer document")
@@ -333,7 +336,7 @@ class Message(models.Model):
     text = models.TextField(_("message"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "organisation", "author"])
+    history = CaseHistory(no_db_index=["id", "organisation", "author"])
 
     class Meta:
         verbose_name = _("message")

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.cases.choices import DecidingBody
 from apps.cases.models import Party
+from apps.core.history import CaseHistory
 from apps.evidence.models import Evidence
 
 from .choices import (
@@ -79,7 +80,7 @@ class Assessment(models.Model):
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(
+    history = CaseHistory(
         m2m_fields=[evidence], no_db_index=["id", "obligation", "assessed_by", "assessment", "evidence"]
     )
 
@@ -136,7 +137,7 @@ class Finding(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[evidence], no_db_index=["id", "recorded_by", "finding", "evidence"])
+    history = CaseHistory(m2m_fields=[evidence], no_db_index=["id", "recorded_by", "finding", "evidence"])
 
     class Meta:
         verbose_name = _("finding")
@@ -175,8 +176,10 @@ class FormalNotice(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(
-        m2m_fields=[findings], no_db_index=["id", "party", "recorded_by", "formalnotice", "finding"]
+    history = CaseHistory(
+        case="case",
+        m2m_fields=[findings],
+        no_db_index=["id", "party", "recorded_by", "formalnotice", "finding", "case"],
     )
 
     class Meta:
@@ -213,7 +216,7 @@ class Measure(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     check_note = models.TextField(_("observations"), blank=True)
 
-    history = HistoricalRecords(no_db_index=["id", "obligation"])
+    history = CaseHistory(no_db_index=["id", "obligation"])
 
     class Meta:
         verbose_name = _("measure")
@@ -242,7 +245,7 @@ class Delivery(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    history = HistoricalRecords(no_db_index=["id", "party", "proof", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "party", "proof", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("delivery")
@@ -311,8 +314,10 @@ class SanctionDecision(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(
-        m2m_fields=[findings], no_db_index=["id", "party", "turnover", "recorded_by", "sanctiondecision", "finding"]
+    history = CaseHistory(
+        case="case",
+        m2m_fields=[findings],
+        no_db_index=["id", "party", "turnover", "recorded_by", "sanctiondecision", "finding", "case"],
     )
 
     class Meta:
@@ -345,7 +350,7 @@ class SanctionProcedure(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "party", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "party", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("sanction procedure")
@@ -375,7 +380,7 @@ class SanctionReport(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "procedure", "party", "document", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "procedure", "party", "document", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("sanction report")
@@ -400,7 +405,7 @@ class Observation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "document", "recorded_by"])
+    history = CaseHistory(no_db_index=["id", "document", "recorded_by"])
 
     class Meta:
         verbose_name = _("observations")
@@ -423,7 +428,7 @@ class Hearing(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "procedure", "party", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "procedure", "party", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("hearing")
@@ -455,7 +460,7 @@ class Appeal(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "decision", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "decision", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("appeal")
@@ -480,7 +485,7 @@ class Liquidation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["id", "decision", "party", "recorded_by"])
+    history = CaseHistory(case="case", no_db_index=["id", "decision", "party", "recorded_by", "case"])
 
     class Meta:
         verbose_name = _("periodic penalty liquidation")

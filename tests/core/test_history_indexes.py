@@ -4,7 +4,7 @@ django-simple-history indexes, by default, every key and unique field copied int
 table and the original ``id``. Our reads of history are few: the case's History tab
 (``cases.tabs.history_context``: ``case.history`` ordered by date) and the timeline
 (``dashboards.sources.HistorySource``: each table filtered on the lookup to its case, before a
-window over each object's versions). ``HistoricalRecords(no_db_index=[...])`` on each model drops
+read of each version's predecessor by id). ``HistoricalRecords(no_db_index=[...])`` on each model drops
 the rest. A new ``HistoricalRecords()`` with the default indexes, or a new historical table, fails
 here until its indexes are listed below with the read that uses each.
 """
@@ -23,17 +23,19 @@ PRIMARY_KEY = {"history_id": "primary key (one row per version)"}
 HISTORY_USER = {
     "history_user_id": "foreign key to the user with ON DELETE SET NULL: deleting a user updates its rows by it",
 }
-HISTORY_DATE = {
-    "history_date": (
-        "simple-history's date index (SIMPLE_HISTORY_DATE_INDEX, a project-wide setting): no read filters "
-        "or sorts on the date alone; goes once the setting is False"
-    ),
-}
-COMMON = PRIMARY_KEY | HISTORY_USER | HISTORY_DATE
+COMMON = PRIMARY_KEY | HISTORY_USER  # no date index alone (SIMPLE_HISTORY_DATE_INDEX = False): no read uses it
 # A many-to-many history table: its key, and its link to the version it belongs to.
 M2M = {"m2m_history_id": "primary key", "history_id": "foreign key to the version (simple-history's own)"}
 
 TIMELINE = "timeline (dashboards.sources.HistorySource): the case's versions of"
+# apps.core.history.CaseHistory: a version's predecessor (the timeline's old → new) and an object's history.
+VERSIONS = {"id,history_date,history_id": "the version before each one shown in the timeline, read by index"}
+
+
+def by_case(what: str) -> dict[str, str]:
+    """A table with its own case column: the case's newest versions first, in index order."""
+    return COMMON | VERSIONS | {"case_id,history_date,history_id": f"{TIMELINE} {what}, newest first"}
+
 
 EXPECTED: dict[str, dict[str, str]] = {
     # Versions read by no page: only the indexes common to every historical table.
@@ -45,36 +47,46 @@ EXPECTED: dict[str, dict[str, str]] = {
     "outcomes_historicalgroupturnover": COMMON,
     "info_requests_historicalinvitation": COMMON,
     # The case itself: History tab (case.history, filtered on id, ordered by date) and timeline source 10.
-    "cases_historicalcase": COMMON | {"id": "case History tab (case.history) and timeline of the case (id = case)"},
+    "cases_historicalcase": COMMON
+    | {"id,history_date,history_id": "case History tab (case.history), timeline of the case (id = case), predecessors"},
     # Filtered on their case column by the timeline.
-    "cases_historicalcomplainant": COMMON | {"case_id": f"{TIMELINE} the complainant"},
-    "cases_historicalparty": COMMON | {"case_id": f"{TIMELINE} parties"},
-    "controls_historicalcontrol": COMMON | {"case_id": f"{TIMELINE} controls"},
-    "evidence_historicalevidence": COMMON | {"case_id": f"{TIMELINE} evidence"},
-    "breaches_historicalbreachnotification": COMMON | {"case_id": f"{TIMELINE} breach notifications"},
-    "breaches_historicalnonotificationdecision": COMMON | {"case_id": f"{TIMELINE} no-notification decisions"},
-    "breaches_historicalcampaign": COMMON | {"case_id": f"{TIMELINE} Art. 34 campaigns"},
-    "deadlines_historicaldeadline": COMMON | {"case_id": f"{TIMELINE} deadlines"},
-    "outcomes_historicalformalnotice": COMMON | {"case_id": f"{TIMELINE} formal notices"},
-    "outcomes_historicaldelivery": COMMON | {"case_id": f"{TIMELINE} deliveries"},
-    "outcomes_historicalsanctionprocedure": COMMON | {"case_id": f"{TIMELINE} sanction procedures"},
-    "outcomes_historicalsanctionreport": COMMON | {"case_id": f"{TIMELINE} sanction reports"},
-    "outcomes_historicalhearing": COMMON | {"case_id": f"{TIMELINE} hearings"},
-    "outcomes_historicalsanctiondecision": COMMON | {"case_id": f"{TIMELINE} sanction decisions"},
-    "outcomes_historicalappeal": COMMON | {"case_id": f"{TIMELINE} appeals"},
-    "outcomes_historicalliquidation": COMMON | {"case_id": f"{TIMELINE} liquidations"},
-    "info_requests_historicalinforequest": COMMON | {"case_id": f"{TIMELINE} requests"},
-    "info_requests_historicalportalaccess": COMMON | {"case_id": f"{TIMELINE} portal accesses"},
+    "cases_historicalcomplainant": by_case("the complainant"),
+    "cases_historicalparty": by_case("parties"),
+    "controls_historicalcontrol": by_case("controls"),
+    "evidence_historicalevidence": by_case("evidence"),
+    "breaches_historicalbreachnotification": by_case("breach notifications"),
+    "breaches_historicalnonotificationdecision": by_case("no-notification decisions"),
+    "breaches_historicalcampaign": by_case("Art. 34 campaigns"),
+    "deadlines_historicaldeadline": by_case("deadlines"),
+    "outcomes_historicalformalnotice": by_case("formal notices"),
+    "outcomes_historicaldelivery": by_case("deliveries"),
+    "outcomes_historicalsanctionprocedure": by_case("sanction procedures"),
+    "outcomes_historicalsanctionreport": by_case("sanction reports"),
+    "outcomes_historicalhearing": by_case("hearings"),
+    "outcomes_historicalsanctiondecision": by_case("sanction decisions"),
+    "outcomes_historicalappeal": by_case("appeals"),
+    "outcomes_historicalliquidation": by_case("liquidations"),
+    "info_requests_historicalinforequest": by_case("requests"),
+    "info_requests_historicalportalaccess": by_case("portal accesses"),
     # Reached from the case through a parent: the timeline joins the parent, then this column.
-    "outcomes_historicalassessment": COMMON | {"party_id": f"{TIMELINE} assessments (party__case_id)"},
-    "outcomes_historicalfinding": COMMON | {"assessment_id": f"{TIMELINE} findings (assessment__party__case_id)"},
-    "outcomes_historicalmeasure": COMMON | {"notice_id": f"{TIMELINE} measures (notice__case_id)"},
-    "outcomes_historicalobservation": COMMON | {"procedure_id": f"{TIMELINE} observations (procedure__case_id)"},
-    "info_requests_historicalquestion": COMMON | {"request_id": f"{TIMELINE} questions (request__case_id)"},
-    "info_requests_historicalsubmission": COMMON | {"request_id": f"{TIMELINE} submissions (request__case_id)"},
-    "info_requests_historicalmessage": COMMON | {"request_id": f"{TIMELINE} messages (request__case_id)"},
-    "info_requests_historicalanswer": COMMON | {"submission_id": f"{TIMELINE} answers (submission__request__case_id)"},
+    "outcomes_historicalassessment": COMMON | VERSIONS | {"party_id": f"{TIMELINE} assessments (party__case_id)"},
+    "outcomes_historicalfinding": COMMON
+    | VERSIONS
+    | {"assessment_id": f"{TIMELINE} findings (assessment__party__case_id)"},
+    "outcomes_historicalmeasure": COMMON | VERSIONS | {"notice_id": f"{TIMELINE} measures (notice__case_id)"},
+    "outcomes_historicalobservation": COMMON
+    | VERSIONS
+    | {"procedure_id": f"{TIMELINE} observations (procedure__case_id)"},
+    "info_requests_historicalquestion": COMMON | VERSIONS | {"request_id": f"{TIMELINE} questions (request__case_id)"},
+    "info_requests_historicalsubmission": COMMON
+    | VERSIONS
+    | {"request_id": f"{TIMELINE} submissions (request__case_id)"},
+    "info_requests_historicalmessage": COMMON | VERSIONS | {"request_id": f"{TIMELINE} messages (request__case_id)"},
+    "info_requests_historicalanswer": COMMON
+    | VERSIONS
+    | {"submission_id": f"{TIMELINE} answers (submission__request__case_id)"},
     "info_requests_historicalanswerfile": COMMON
+    | VERSIONS
     | {"submission_id": f"{TIMELINE} answer files (submission__request__case_id)"},
     # Many-to-many histories (m2m_fields=...): written with each version, read by no page.
     "controls_historicalcontrol_agents": M2M,
