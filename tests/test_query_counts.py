@@ -465,12 +465,19 @@ def case_list_queries(world, user) -> dict[str, tuple[int, list[str]]]:
 def test_case_list(world, role):
     user = world.lead if role == "investigator" else world.manager
     # A restricted case on the lead's team, so that every filter finds a row in the small state too.
-    case_services.case_open(
+    restricted = case_services.case_open(
         actor=world.lead,
         origin="ex_officio",
         legal_regime="gdpr",
         title="Dossier tungstène",
         confidentiality="restricted",
+    )
+    case_services.party_add(  # in the first sector: the "all filters" page has a row too
+        actor=world.lead,
+        case=restricted,
+        organisation=_organisation("Mutuelle Tungstène", sector=world.sectors[0]),
+        role="controller",
+        processing="tiers payant",
     )
     small = case_list_queries(world, user)
     add_cases(world)

@@ -77,6 +77,19 @@ def case_list_for_user(user, filters: CaseFilters) -> QuerySet[Case]:
     return queryset
 
 
+def case_list_keys(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The list's rows as their keys only (id, last activity, confidentiality): a user's cases found
+    through their object permissions are read from indexes alone (``case_team_list_idx``), not one
+    table row per case of the user; :func:`cases_in_order` reads the page's rows afterwards."""
+    return queryset.select_related(None).only("id", "last_activity_at", "confidentiality")
+
+
+def cases_in_order(keys: list[Case]) -> list[Case]:
+    """The cases of ``keys`` (one page), with their lead, in the same order: one query."""
+    found = Case.objects.select_related("lead_investigator").in_bulk([key.pk for key in keys])
+    return [found[key.pk] for key in keys if key.pk in found]
+
+
 def case_team_members(case: Case) -> list:
     """Who works a case: its lead investigator and its team (``change_case`` granted by
     ``case_assign``), active accounts only — those reminded of its deadlines."""

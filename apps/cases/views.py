@@ -53,10 +53,11 @@ class CaseListView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         filters = selectors.CaseFilters.from_query(self.request.GET)
         page = keyset_page(
-            selectors.case_list_for_user(self.request.user, filters),
+            selectors.case_list_keys(selectors.case_list_for_user(self.request.user, filters)),
             self.request,
             order=("-last_activity_at", "-id"),
             per_page=25,
+            load=selectors.cases_in_order,
         )
         return super().get_context_data(
             page=page,

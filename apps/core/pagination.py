@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,11 +73,21 @@ def _after(order: tuple[str, ...], values: list[Any]) -> Q:
         for previous, value in zip(order[:i], values[:i], strict=False):
             step &= Q(**{previous.lstrip("-"): value})
         condition |= step
-    return condition
+    # The same bound on the first field alone, redundant but sargable: the database starts an index
+    # range scan at the cursor instead of walking the index from the top and filtering on the OR
+    # (a middle page of a million cases: 1 s without it, a millisecond with it).
+    first = order[0]
+    return Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]}) & condition
 
 
-def keyset_page(queryset: QuerySet, request, *, order: tuple[str, ...], per_page: int = 50) -> KeysetPage:
-    """One page of ``queryset`` in ``order`` (the last field must be unique, e.g. ``id``)."""
+def keyset_page(
+    queryset: QuerySet, request, *, order: tuple[str, ...], per_page: int = 50, load: Callable | None = None
+) -> KeysetPage:
+    """One page of ``queryset`` in ``order`` (the last field must be unique, e.g. ``id``).
+
+    ``load``: ``queryset`` selects the keys only (say ``.only("id", ...)``, read from an index),
+    ``load(rows)`` gives the objects shown, in the same order (a second, short query).
+    """
     queryset = queryset.order_by(*order)
     cursor = request.GET.get(CURSOR_PARAM, "")
     values = _decode(cursor, len(order)) if cursor else None
@@ -93,6 +104,8 @@ def keyset_page(queryset: QuerySet, request, *, order: tuple[str, ...], per_page
         rows = rows[:per_page]
         last = rows[-1]
         next_cursor = _encode([_value(last, field.lstrip("-")) for field in order])
+    if load is not None:
+        rows = load(rows)
     return KeysetPage(items=rows, next_cursor=next_cursor, is_first=values is None, request=request)
 
 
