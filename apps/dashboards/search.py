@@ -318,17 +318,22 @@ def _search_postgresql(source: Source, user, query_text: str, limit: int) -> Gro
     vector = RawSQL(f'"{source.table}"."search_vector"', [], output_field=SearchVectorField())  # noqa: S611
     matches = source.scoped(user).annotate(search_vector=vector).filter(search_vector=query)
     cap = settings.SEARCH_CANDIDATES
-    total = matches.order_by()[: cap + 1].count()  # COUNT over a LIMIT: stops at the cap
-    capped = total > cap
-    if capped:
-        total = cap
-        first_found = matches.order_by().values("pk")[:cap]
-        matches = source.scoped(user).annotate(search_vector=vector).filter(pk__in=first_found)
-    rows = matches.annotate(
-        rank=SearchRank(vector, query),
-        title_html=_headline(F(source.title), query, whole=True),
-        snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
-    ).order_by("-rank", "-pk")[:limit]
+    # The ids of the matches, up to one past the cap: the scan stops there. They are what gets
+    # ranked (a list of ids, not a subquery: the search vector's raw SQL names the outer table).
+    found = list(matches.order_by().values_list("pk", flat=True)[: cap + 1])
+    capped = len(found) > cap
+    total = min(len(found), cap)
+    rows = (
+        source.scoped(user)
+        .annotate(search_vector=vector)
+        .filter(pk__in=found[:cap])
+        .annotate(
+            rank=SearchRank(vector, query),
+            title_html=_headline(F(source.title), query, whole=True),
+            snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
+        )
+        .order_by("-rank", "-pk")[:limit]
+    )
     hits = [source.hit(row, _marked(row.title_html), _marked(row.snippet_html)) for row in rows]
     return Group(kind=source.kind, label=str(source.label), total=total, hits=hits, capped=capped)
 
