@@ -15,19 +15,20 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case as When_
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from apps.breaches.selectors import campaign_totals, controller_rows
 from apps.cases.choices import CaseStatus, Origin
 from apps.cases.models import Case, Party
-from apps.deadlines.models import Deadline, DeadlineStatus
+from apps.deadlines.models import Deadline
 from apps.organisations.models import Sector
 
 from .stats_models import StatCell, StatSnapshot
+from .stats_refresh import DEADLINES_SOON, OUTSTANDING_DEADLINES
 
-SOON = timedelta(days=14)
-OUTSTANDING = (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.MISSED)
+SOON = DEADLINES_SOON
+OUTSTANDING = OUTSTANDING_DEADLINES
 MONTHLY_METRICS = ("opened", "closed", "close_days", "notice_days", "notice_outcome", "breach", "sanction", "incident")
 DEADLINE_LIST_LIMIT = 50
 INCIDENT_LIST_LIMIT = 20
@@ -201,8 +202,11 @@ def open_now(filters: Filters) -> OpenNow:
 
 
 def _deadlines_scope(filters: Filters, now):
-    """Outstanding deadlines (open, extended, missed but not yet met) due within 14 days or overdue."""
-    deadlines = Deadline.objects.filter(status__in=OUTSTANDING, due_at__lt=now + SOON)
+    """Outstanding deadlines (open, extended, missed but not yet met) due within 14 days or overdue, of
+    cases not closed (closing a case cancels its open deadlines; a missed one stays missed, not due)."""
+    deadlines = Deadline.objects.filter(status__in=OUTSTANDING, due_at__lt=now + SOON).exclude(
+        case__status=CaseStatus.CLOSED
+    )
     if filters.sector is not None:
         deadlines = deadlines.filter(
             Exists(Party.objects.filter(case=OuterRef("case_id"), organisation__sector=filters.sector))
@@ -224,16 +228,12 @@ def deadline_list(filters: Filters, *, now=None, limit: int | None = DEADLINE_LI
     return deadlines[:limit] if limit else deadlines.iterator(chunk_size=2000)
 
 
-def deadline_counts(filters: Filters, *, now=None) -> dict[int | None, tuple[int, int]]:
-    """{lead investigator id: (overdue, due within 14 days)}: one grouped query."""
-    now = now or timezone.now()
-    rows = (
-        _deadlines_scope(filters, now)
-        .values("case__lead_investigator")
-        .annotate(overdue=Count("id", filter=Q(due_at__lt=now)), soon=Count("id", filter=Q(due_at__gte=now)))
-        .order_by()
-    )
-    return {row["case__lead_investigator"]: (row["overdue"], row["soon"]) for row in rows}
+def deadline_counts(filters: Filters) -> dict[int | None, tuple[int, int]]:
+    """{lead investigator id: (overdue, due within 14 days)}, as of the last refresh: one query on the cube."""
+    counts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for cell in filters.cells().filter(metric="deadlines", month=None).values("lead", "key").annotate(total=Sum("n")):
+        counts[cell["lead"]][0 if cell["key"] == "overdue" else 1] += cell["total"]
+    return {lead: (overdue, soon) for lead, (overdue, soon) in counts.items()}
 
 
 @dataclass

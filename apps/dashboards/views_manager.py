@@ -41,7 +41,7 @@ class ManagerDashboardView(RoleRequiredMixin, View):
         open_now = stats.open_now(filters)
         if csv_table == "deadlines":
             return {"deadlines": tables.deadlines_table(stats.deadline_list(filters, now=now, limit=None))}
-        counts = stats.deadline_counts(filters, now=now)
+        counts = stats.deadline_counts(filters)
         return {
             "monthly": tables.monthly_table(figures),
             "breaches": tables.breaches_table(figures),

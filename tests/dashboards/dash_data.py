@@ -250,7 +250,8 @@ def expected(*, start: date, end: date, sector=None, lead=None, now: datetime) -
             if in_period(month_of(b.received_at)):
                 e.breaches[month_of(b.received_at)] += 1
                 e.on_time[month_of(b.received_at)] += (b.received_at - b.awareness_at) <= timedelta(hours=72)
-        for d in Deadline.objects.filter(case=c, status__in=["open", "extended", "missed"]):
+        deadlines = Deadline.objects.filter(case=c, status__in=["open", "extended", "missed"])
+        for d in deadlines if c.status != "closed" else ():  # a closed case has nothing due
             if d.due_at < now:
                 e.overdue[c.lead_investigator_id] += 1
             elif d.due_at < now + timedelta(days=14):
