@@ -33,6 +33,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "var" / "seed_scale.json"
+# The raw replay runs on a connection set up like the app's (cnilcase/settings.py: PG_OPTIONS).
+APP_PG_OPTIONS = os.environ.get("PG_OPTIONS", "-c jit=off")
 SEED_HINT = (
     "No seeded database to measure: run `make seed-scale` first (python manage.py seed_scale --cases 1000000, "
     "about {minutes} on two cores), then `make bench`."
@@ -180,7 +182,7 @@ def sql_times(url: str, statements: list[str], repeat: int) -> tuple[list[float]
 
     reads = [s.replace("%", "%%") for s in statements if _is_read(s)]
     totals, per_statement, floor = [], [[] for _ in reads], []
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, options=APP_PG_OPTIONS) as conn:
         for n in range(repeat + 3):
             started = time.perf_counter()
             for i, sql in enumerate(reads):
@@ -210,7 +212,7 @@ def seq_scans(url: str, statements: list[str]) -> list[str]:
         for child in node.get("Plans", []):
             walk(child)
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, options=APP_PG_OPTIONS) as conn:
         for sql in statements:
             if _is_read(sql):
                 plan = conn.execute("EXPLAIN (FORMAT JSON) " + sql.replace("%", "%%")).fetchone()[0]
