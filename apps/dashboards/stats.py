@@ -48,11 +48,13 @@ class Filters:
             month = (month + timedelta(days=32)).replace(day=1)
         return out
 
-    def cells(self):
+    def cells(self, *, per_lead: bool = False):
+        """The cube's cells of the filters: rolled up over every lead unless an investigator is
+        chosen or ``per_lead`` (figures grouped by lead)."""
         cells = StatCell.objects.filter(sector=self.sector) if self.sector else StatCell.objects.filter(sector=None)
         if self.investigator is not None:
-            cells = cells.filter(lead=self.investigator)
-        return cells
+            return cells.filter(every_lead=False, lead=self.investigator)
+        return cells.filter(every_lead=not per_lead)
 
 
 def median(histogram: dict[int, int]) -> float | None:
@@ -183,7 +185,7 @@ def open_now(filters: Filters) -> OpenNow:
     """Open cases today by status, origin and lead investigator: one query on the cube's snapshot cells."""
     status, origin, lead = defaultdict(int), defaultdict(int), defaultdict(int)
     for cell in (
-        filters.cells()
+        filters.cells(per_lead=True)
         .filter(metric__in=("open_status", "open_origin"), month=None)
         .values("metric", "key", "lead")
         .annotate(total=Sum("n"))
@@ -231,7 +233,12 @@ def deadline_list(filters: Filters, *, now=None, limit: int | None = DEADLINE_LI
 def deadline_counts(filters: Filters) -> dict[int | None, tuple[int, int]]:
     """{lead investigator id: (overdue, due within 14 days)}, as of the last refresh: one query on the cube."""
     counts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for cell in filters.cells().filter(metric="deadlines", month=None).values("lead", "key").annotate(total=Sum("n")):
+    for cell in (
+        filters.cells(per_lead=True)
+        .filter(metric="deadlines", month=None)
+        .values("lead", "key")
+        .annotate(total=Sum("n"))
+    ):
         counts[cell["lead"]][0 if cell["key"] == "overdue" else 1] += cell["total"]
     return {lead: (overdue, soon) for lead, (overdue, soon) in counts.items()}
 

@@ -1,8 +1,9 @@
 """Summary tables of the managers' dashboard, owned by ``dashboards`` and rewritten by its task.
 
 ``StatCell`` is a small cube: one row per (metric, month, sector, lead investigator, key) with a
-count and an amount. ``stats.refresh`` rewrites it in one transaction from the base tables; the
-dashboard only sums cells, so a request never reads the cases, their history or their parties.
+count and an amount, and the same rolled up over every lead investigator (``every_lead``).
+``stats.refresh`` rewrites it in one transaction from the base tables; the dashboard only sums
+cells, so a request never reads the cases, their history or their parties.
 Lower apps never write here.
 """
 
@@ -31,13 +32,16 @@ class StatCell(models.Model):
         related_name="+",
     )
     key = models.CharField(_("key"), max_length=40, blank=True)
+    # A roll-up over every lead investigator (``lead`` empty): what a dashboard without an
+    # investigator filter sums, a few hundred cells instead of one per lead and month.
+    every_lead = models.BooleanField(_("every lead investigator"), default=False)
     n = models.BigIntegerField(_("count"), default=0)
     amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("dashboard figure")
         verbose_name_plural = _("dashboard figures")
-        indexes = [models.Index(fields=["metric", "sector", "month", "lead"], name="statcell_lookup_idx")]
+        indexes = [models.Index(fields=["metric", "sector", "every_lead", "month", "lead"], name="statcell_rollup_idx")]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.month} {self.sector_id} {self.lead_id} {self.key}: {self.n}"

@@ -72,21 +72,22 @@ class _Cube:
 
     def add(self, metric, month, sectors, lead, key="", n=1, amount=None) -> None:
         for sector in (None, *sectors):
-            cell = (metric, month, sector, lead, str(key))
-            self.n[cell] += n
-            if amount:
-                self.amount[cell] += amount
+            for cell in ((metric, month, sector, lead, str(key), False), (metric, month, sector, None, str(key), True)):
+                self.n[cell] += n
+                if amount:
+                    self.amount[cell] += amount
 
     def cells(self):
-        for (metric, month, sector, lead, key), n in self.n.items():
+        for (metric, month, sector, lead, key, every_lead), n in self.n.items():
             yield StatCell(
                 metric=metric,
                 month=month,
                 sector_id=sector,
                 lead_id=lead,
+                every_lead=every_lead,
                 key=key,
                 n=n,
-                amount=self.amount.get((metric, month, sector, lead, key), Decimal(0)),
+                amount=self.amount.get((metric, month, sector, lead, key, every_lead), Decimal(0)),
             )
 
 
