@@ -295,7 +295,7 @@ class CustodySource(Source):
 
     def entries(self, case_id):
         return (
-            CustodyEvent.objects.filter(evidence__case_id=case_id)
+            CustodyEvent.objects.filter(case_id=case_id)
             .order_by()
             .annotate(
                 t_ts=F("at"),

@@ -92,7 +92,9 @@ def blob_store(fileobj, *, sha256: str | None = None, size: int | None = None) -
 
 
 def _custody(evidence: Evidence, kind: str, *, actor, ip: str | None, summary: str, **detail) -> CustodyEvent:
-    event = CustodyEvent.objects.create(evidence=evidence, kind=kind, actor=actor, ip=ip, detail=detail)
+    event = CustodyEvent.objects.create(
+        evidence=evidence, case_id=evidence.case_id, kind=kind, actor=actor, ip=ip, detail=detail
+    )
     audit_record(
         actor=actor,
         action=AuditAction.EVIDENCE_CUSTODY,
@@ -229,7 +231,9 @@ def evidence_export_record(
             raise ValidationError(_("Only evidence of the case can be listed in its documents."))
         CustodyEvent.objects.bulk_create(
             [
-                CustodyEvent(evidence_id=pk, kind=CustodyKind.EXPORTED, actor=actor, at=now, ip=ip, detail=detail)
+                CustodyEvent(
+                    evidence_id=pk, case=case, kind=CustodyKind.EXPORTED, actor=actor, at=now, ip=ip, detail=detail
+                )
                 for pk in batch
             ]
         )

@@ -24,7 +24,7 @@ COLUMNS = {
         f"{ITEM}, history_id, history_date, history_change_reason, history_type, blob_id, case_id,"
         " collected_by_id, history_user_id, registered_by_id, supersedes_id"
     ),
-    "evidence_custodyevent": "id, kind, at, ip, detail, actor_id, evidence_id",
+    "evidence_custodyevent": "id, kind, at, ip, detail, actor_id, evidence_id, case_id",
 }
 SOURCES = ("on_site", "documentary", "hearing", "online", "organisation", "public", "cnil")
 MEDIA = (("application/pdf", "pdf"), ("image/png", "png"), ("text/csv", "csv"), ("message/rfc822", "eml"))
@@ -87,6 +87,7 @@ def make_evidence(world: World, sink: AuditSink, case: Case) -> None:
             json.dumps(detail),
             str(actor),
             text_pk,
+            case_id,
         )
         sink.push(
             registered,
@@ -139,6 +140,7 @@ def make_evidence(world: World, sink: AuditSink, case: Case) -> None:
                 "{}",
                 str(reader),
                 text_pk,
+                case_id,
             )
             sink.push(
                 at,
