@@ -44,7 +44,17 @@ def changeable_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[C
         return queryset.none()
     if Role.MANAGER in user.roles:
         return queryset
-    return queryset.filter(Exists(_team_permission(user, "change_case")))
+    # The ids of the user's cases from their permissions (an index), not a test of every case: as a
+    # subquery (``case__in=changeable_cases(user)``) the database starts from the user's thousand
+    # permissions instead of a million cases.
+    return queryset.filter(pk__in=team_case_ids(user))
+
+
+def team_case_ids(user) -> QuerySet:
+    """The ids of the cases ``user`` is on the team of (``change_case`` granted by ``case_assign``)."""
+    return CaseUserObjectPermission.objects.filter(user=user, permission__codename="change_case").values(
+        "content_object_id"
+    )
 
 
 def case_get_for_user(user, pk, perm: str = VIEW, *, queryset: QuerySet[Case] | None = None) -> Case:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.choices import Role
-from apps.cases.models import Case, CaseUserObjectPermission
+from apps.cases.models import Case
+from apps.cases.permissions import team_case_ids
 from apps.core.registry import Tab, home_panels
 from apps.deadlines.models import Deadline
 from apps.evidence.models import Evidence, IntegrityAlert
@@ -30,11 +31,10 @@ UPCOMING = timedelta(days=30)
 
 
 def my_cases(user):
-    """The cases ``user`` leads or is on the team of (a queryset, for subqueries)."""
-    on_team = CaseUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename="change_case"
-    )
-    return Case.objects.filter(Q(lead_investigator=user) | Exists(on_team))
+    """The cases ``user`` leads or is on the team of (a queryset, for subqueries): their ids from the
+    permissions and lead indexes, not a test of every case (a million at the scale benchmark)."""
+    led = Case.objects.filter(lead_investigator=user).values("pk")
+    return Case.objects.filter(pk__in=team_case_ids(user).union(led))
 
 
 def cases_context(user, request) -> dict:
