@@ -400,8 +400,10 @@ def _search_sqlite(source: Source, user, query_text: str, limit: int) -> Group:
     total = matches.order_by()[: cap + 1].count()
     capped = total > cap
     total = min(total, cap)
+    if not total:  # as on PostgreSQL: no query for the rows of a kind without matches
+        return Group(kind=source.kind, label=str(source.label), total=0)
     body = Func(*[F(path) for path in source.body], function="cnil_join", output_field=TextField())
-    rows = matches.annotate(body_text=body if source.body else Value("")).order_by("-pk")[:limit]
+    rows = matches.annotate(body_text=body if source.body else Value("")).order_by("-pk")[: min(limit, cap)]
     hits = [
         source.hit(
             row,
