@@ -110,7 +110,11 @@ def main() -> int:
         "DATABASE_URL": url,
         "CNILCASE_VAR_DIR": str(work / "var"),
         "EVIDENCE_MAX_UPLOAD_SIZE": str(size + 1024 * 1024),
-        "CELERY_TASK_ALWAYS_EAGER": "true",
+        # Tasks queued by the upload (text extraction) go to an in-memory broker nobody reads: they
+        # run in the worker in production, after the response; run eagerly they would be timed as
+        # part of the upload (pypdf looking for the end of a 2 GiB file took minutes).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_BROKER_URL": "memory://",
         "ALLOWED_HOSTS": "127.0.0.1",
     }
     try:
