@@ -2,7 +2,7 @@
 
 from django import template
 
-from apps.dashboards.manager_tables import Link, cell_text
+from apps.dashboards.manager_tables import cell_text
 
 register = template.Library()
 
@@ -10,8 +10,3 @@ register = template.Library()
 @register.filter
 def cell(value) -> str:
     return cell_text(value) if value is not None else "—"
-
-
-@register.filter
-def is_link(value) -> bool:
-    return isinstance(value, Link)
