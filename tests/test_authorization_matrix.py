@@ -1,9 +1,19 @@
+# TEMPORARY NOTE FOR HELPERS (the lead removes it): READ /tmp/HELPER_RULES.md FIRST — working rules for
+# the shared checkout (own DB/Redis db per helper, no full test suite, no locale/README edits, commit by path).
 """Every URL pattern, requested as anonymous and as each role, answers what it declares.
 
 A staff page built on ``RoleRequiredMixin`` declares itself through ``allowed_roles``: 200 for
 those roles, 404 for the others, a login redirect for anonymous visitors. Other patterns are
 declared in ``DECLARED`` below. A new pattern with neither makes this test fail, so every page
 joins the matrix when it is added.
+
+The second half (``test_hostile_actors_get_the_same_refusal_for_every_object_id``) takes every
+pattern with an object id and requests it with the ids of a restricted case's objects as the actors
+who must get nothing: anonymous, an investigator not on the case's team, the person acting for
+another organisation on the portal, deactivated accounts whose sessions outlived the deactivation, and
+accounts past their password but not their second factor. Each answer must be a refusal (login or
+second-factor redirect, 404), the same page as for ids that do not exist, with nothing written and no
+text of the case shown. A new URL argument must say which object kind it takes (``ARGUMENT_KINDS``).
 """
 
 from __future__ import annotations
@@ -11,15 +21,21 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
+from django.apps import apps as django_apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts import services as account_services
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin
 from apps.breaches import services as breach_services
@@ -31,12 +47,13 @@ from apps.dashboards import report_jobs
 from apps.deadlines import services as deadline_services
 from apps.evidence import services as evidence_services
 from apps.info_requests import services as info_request_services
+from apps.notifications import services as notification_services
 from apps.organisations import services as organisation_services
 from apps.outcomes import appeals, sanctions
 from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
 from tests.outcomes.support import procedure_ready
-from tests.support import log_in_verified, make_staff
+from tests.support import PASSWORD, log_in_verified, make_staff
 
 ACTORS = ("anonymous", "no_role", *Role.values)
 LOGIN = "login"  # expectation: 302 to the login page
@@ -255,11 +272,34 @@ def actor_clients(db):
 @pytest.fixture
 def samples(actor_clients):
     _clients, users = actor_clients
-    investigator = users[Role.INVESTIGATOR]
+    return build_case_objects(users[Role.INVESTIGATOR])["kwargs"]
+
+
+def build_case_objects(
+    investigator,
+    *,
+    title: str = "Sample",
+    marker: str = "",
+    confidentiality: str = "normal",
+    legal_name: str = "Mutuelle Exemple",
+    siren: str = "732829320",
+    dpo_email: str = "dpo@exemple.example",
+) -> dict:
+    """One object of every kind a URL takes, on a case opened by ``investigator`` (its team).
+
+    Returns the URL arguments by namespace (``kwargs``) and the objects themselves. ``marker`` is put
+    in the texts the pages show (evidence title, request subject, answer), to be looked for in pages.
+    """
     organisation = organisation_services.organisation_create(
-        actor=investigator, legal_name="Mutuelle Exemple", country="FR", siren="732829320"
+        actor=investigator, legal_name=legal_name, country="FR", siren=siren
     )
-    case = case_services.case_open(actor=investigator, origin="ex_officio", legal_regime="gdpr", title="Sample")
+    case = case_services.case_open(
+        actor=investigator,
+        origin="ex_officio",
+        legal_regime="gdpr",
+        title=title,
+        confidentiality=confidentiality,
+    )
     party = case_services.party_add(
         actor=investigator, case=case, organisation=organisation, role="controller", processing="claims"
     )
@@ -270,7 +310,11 @@ def samples(actor_clients):
         actor=investigator, case=case, kind="rapporteur_reply", started_at=timezone.now(), start_event="x"
     )
     evidence = evidence_services.evidence_register(
-        actor=investigator, case=case, upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"), title="S", source="public"
+        actor=investigator,
+        case=case,
+        upload=ContentFile(b"%PDF-1.4 sample", name="s.pdf"),
+        title=f"S{marker}",
+        source="public",
     )
     case_services.case_transition(actor=investigator, case=case, to_status="investigating", reason="Contrôle")
     security = Obligation.objects.get(code="gdpr-32")
@@ -310,21 +354,22 @@ def samples(actor_clients):
         actor=investigator,
         case=case,
         parties=[party],
-        subject="Sécurité",
+        subject=f"Sécurité{marker}",
         letter="Madame, Monsieur",
         questions=[{"text": "Quelle authentification ?", "expects": "both"}],
         period_days=15,
     )
     access, token = info_request_services.portal_invite(
-        actor=investigator, party=party, full_name="DPO Exemple", email="dpo@exemple.example", role="dpo"
+        actor=investigator, party=party, full_name="DPO Exemple", email=dpo_email, role="dpo"
     )
     dpo = info_request_services.invitation_accept(token=token, password="correct horse battery staple 42")
     info_request_services.request_send(actor=investigator, request=info_request)
     info_request_services.draft_save(
-        actor=dpo, request=info_request, answers={info_request.questions.get().pk: "MFA depuis mars"}
+        actor=dpo, request=info_request, answers={info_request.questions.get().pk: f"MFA depuis mars{marker}"}
     )
     submission = info_request_services.submission_submit(actor=dpo, request=info_request)
-    return {
+    job = report_jobs.report_request(actor=investigator, case=case)
+    kwargs = {
         "cases": {"pk": case.pk, "party_pk": party.pk, "tab": "parties"},
         "controls": {"pk": case.pk, "control_pk": control.pk},
         "evidence": {"pk": case.pk, "evidence_pk": evidence.pk},
@@ -348,7 +393,7 @@ def samples(actor_clients):
             "kind": "formal_notice",
             "object_pk": notice.pk,
         },
-        "dashboards": {"pk": case.pk, "job_pk": report_jobs.report_request(actor=investigator, case=case).pk},
+        "dashboards": {"pk": case.pk, "job_pk": job.pk},
         "organisations": {"pk": organisation.pk},
         "info_requests": {
             "pk": case.pk,
@@ -357,6 +402,28 @@ def samples(actor_clients):
             "access_pk": access.pk,
         },
     }
+    objects = {
+        "case": case,
+        "organisation": organisation,
+        "party": party,
+        "control": control,
+        "deadline": deadline,
+        "evidence": evidence,
+        "obligation": security,
+        "notice": notice,
+        "procedure": procedure,
+        "decision": decision,
+        "liquidation": liquidation,
+        "campaign": campaign,
+        "import": imported,
+        "info_request": info_request,
+        "access": access,
+        "invitation_token": token,
+        "dpo": dpo,
+        "submission": submission,
+        "job": job,
+    }
+    return {"kwargs": kwargs, "objects": objects}
 
 
 def test_matrix(actor_clients, samples):
@@ -382,3 +449,323 @@ def test_matrix(actor_clients, samples):
                 failures.append(f"{name or route} [{path}] as {actor}: got {response.status_code}, wanted {wanted}")
     assert checked > 20
     assert not failures, "\n".join(failures)
+
+
+# --- Hostile actors on every object id of every pattern -------------------------------------------
+# Every pattern that takes an object id is requested with the ids of objects that exist but are not
+# the actor's, with each id in turn replaced by one that does not exist, with all of them missing, and
+# (where the actor has an object of its own of the parent kind) with the actor's own parent and the
+# other's children. Every answer must be the login redirect family or a 404 (410 for an invitation
+# link, 405 for a method the page does not take, the same whatever the ids), and all the answers of one
+# pattern, method and actor must be the same page: "exists but not yours" looks like "does not exist".
+# GET everywhere, POST with an empty body wherever the page takes a POST; nothing may be written.
+
+MISSING_ID = 987654321
+MISSING = {
+    "invitation_token": "n0t-a-real-invitation-token-n0t-a-real-invitation",
+    "calendar_token": "n0t-a-real-calendar-token-n0t-a-real-calendar-tok",
+    "receipt": "AR-2099-999999",
+}
+CANARY = "Zx7Canari"  # in the restricted case's title and texts: no hostile page may show it
+SEARCHED = "restreinte"  # a word of the restricted case's title, searched by every actor
+# In organisation A's name: the register is every investigator's, but no other actor may see it.
+ORGANISATION_CANARY = "Qv9Alpha"
+# Where each actor may be sent instead of a page: the staff login, the portal login, the second factor.
+LOGIN_FAMILY = ("/accounts/login/", "/portal/login/", "/accounts/2fa/verify/", "/accounts/2fa/setup/")
+FIXED_ARGUMENTS = {"tab": "parties", "kind": "formal_notice"}  # not object ids: a page's name
+# Kinds every investigator reads by design (the organisation register, the obligation catalogue): the
+# outsider investigator legitimately sees them, so for these alone "exists" and "missing" differ.
+STAFF_REGISTERS = frozenset({"organisation", "obligation", "content_type"})
+# Where the object kinds of a URL argument are not told by its name.
+ARGUMENT_KINDS = {
+    "party_pk": "party",
+    "control_pk": "control",
+    "evidence_pk": "evidence",
+    "controller_pk": "organisation",
+    "campaign_pk": "campaign",
+    "import_pk": "import",
+    "obligation_pk": "obligation",
+    "notice_pk": "notice",
+    "decision_pk": "decision",
+    "procedure_pk": "procedure",
+    "report_pk": "report",
+    "hearing_pk": "hearing",
+    "liquidation_pk": "liquidation",
+    "object_pk": "notice",
+    "request_pk": "info_request",
+    "submission_pk": "submission",
+    "access_pk": "access",
+    "deadline_pk": "deadline",
+    "job_pk": "job",
+    "question_pk": "question",
+    "number": "receipt",
+    "content_type_id": "content_type",
+}
+ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _argument_kind(name: str | None, route: str, argument: str) -> str:
+    namespace = (name or "").split(":")[0]
+    if argument == "pk":
+        if route.startswith("portal/"):
+            return "portal_file" if route.startswith("portal/files/") else "portal_request"
+        return {"organisations": "organisation", "notifications": "notification"}.get(namespace, "case")
+    if argument == "token":
+        return "invitation_token" if route.startswith("portal/") else "calendar_token"
+    if argument == "object_id":
+        return "case" if route.startswith("admin/r/") else "admin:" + "/".join(route.split("/")[1:3])
+    return ARGUMENT_KINDS[argument]
+
+
+def _methods(callback) -> list[str]:
+    """GET always (a POST-only page must refuse it like the others), POST where the page takes one."""
+    view_class = getattr(callback, "view_class", None)
+    if view_class is None:  # the admin's function views take both
+        return ["get", "post"]
+    takes_post = "post" in view_class.http_method_names and hasattr(view_class, "post")
+    return ["get", "post"] if takes_post else ["get"]
+
+
+def object_patterns():
+    """(name, route, callback, {argument: kind}) of every pattern that takes an object id."""
+    found = []
+    for name, route, callback in all_patterns():
+        if "(?P" in route:  # the admin's app index and catch-all: a name, not an object id
+            continue
+        arguments = {a: _argument_kind(name, route, a) for _c, a in ARGUMENT.findall(route) if a not in FIXED_ARGUMENTS}
+        if arguments:
+            found.append((name, route, callback, arguments))
+    return found
+
+
+def _path(route: str, values: dict) -> str:
+    return "/" + ARGUMENT.sub(lambda m: str(FIXED_ARGUMENTS.get(m.group(2), values.get(m.group(2)))), route)
+
+
+def _variants(arguments: dict, real: dict, own: dict) -> list[tuple[str, dict]]:
+    """The argument values to try: the other's ids, each one missing in turn, all missing, and the
+    actor's own parent with the other's children. Ids with no existing object are tried missing only."""
+    missing = {a: MISSING.get(kind, MISSING_ID) for a, kind in arguments.items()}
+    present = {a: real[kind] for a, kind in arguments.items() if real.get(kind) is not None}
+    variants = [("all missing", missing)]
+    if present:
+        variants.append(("not theirs", {**missing, **present}))
+    if len(present) > 1:
+        variants += [(f"{a} missing", {**missing, **present, a: missing[a]}) for a in present]
+    parent = next(iter(arguments))
+    if len(arguments) > 1 and own.get(arguments[parent]) is not None:
+        variants.append(("own parent", {**missing, **present, parent: own[arguments[parent]]}))
+        variants.append(("own parent, missing child", {**missing, parent: own[arguments[parent]]}))
+    return variants
+
+
+def _normalised(response, path: str) -> tuple:
+    """Status, redirect and body with this request's own path and one-time tokens taken out."""
+
+    def scrub(text: str) -> str:
+        for form in (quote(path, safe=""), quote(path), path):
+            text = text.replace(form, "PATH")
+        return re.sub(r'nonce="[^"]+"', "", re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text))
+
+    body = b"" if getattr(response, "streaming", False) else response.content
+    return response.status_code, scrub(response.get("Location", "")), scrub(body.decode(errors="replace"))
+
+
+def _refused(status: int, location: str) -> bool:
+    if status == 302:
+        return location.startswith(LOGIN_FAMILY)
+    return status in (404, 405, 410)
+
+
+def _table_digest() -> dict[str, int]:
+    """Every model's rows, hashed: a write of any kind (insert, update, delete) changes it."""
+    digests = {}
+    for model in django_apps.get_models():
+        if model._meta.db_table in ("django_session",):  # the test clients' own sessions
+            continue
+        rows = model._base_manager.order_by("pk").values_list()
+        digests[model._meta.label] = hash(tuple(map(repr, rows)))
+    return digests
+
+
+@pytest.fixture
+def hostile_world(db):
+    """A restricted case of investigator ``team`` with one object of every kind, an organisation (A)
+    party to it with its person on the portal, and the hostile actors around it."""
+    team = make_staff("equipe@cnil.test", roles=(Role.INVESTIGATOR,), full_name="Équipe Restreinte")
+    outsider = make_staff("dehors@cnil.test", roles=(Role.INVESTIGATOR,), full_name="Enquêteur Dehors")
+    former = make_staff("ancien@cnil.test", roles=(Role.INVESTIGATOR,), full_name="Ancien Membre")
+    built = build_case_objects(
+        team,
+        title=f"Affaire restreinte {CANARY}",
+        marker=f" {CANARY}",
+        confidentiality="restricted",
+        legal_name=f"Mutuelle {ORGANISATION_CANARY}",
+        dpo_email="dpo@mutuelle-a.example",
+    )
+    objects = built["objects"]
+    restricted, party = objects["case"], objects["party"]
+    case_services.case_assign(actor=team, case=restricted, lead=team, team=[team, former])
+    dpo = objects["dpo"]
+    TOTPDevice.objects.create(user=dpo, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
+    question = objects["info_request"].questions.get()
+    draft_file = info_request_services.draft_file_add(
+        actor=dpo,
+        request=objects["info_request"],
+        question=question,
+        upload=ContentFile(b"%PDF-1.4\n%%EOF\n", "plan.pdf"),
+    )
+    _access, counsel_token = info_request_services.portal_invite(
+        actor=team, party=party, full_name="Conseil Ancien", email="conseil@mutuelle-a.example", role="counsel"
+    )
+    counsel = info_request_services.invitation_accept(token=counsel_token, password=PASSWORD)
+    TOTPDevice.objects.create(user=counsel, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
+    old_calendar_token = deadline_services.calendar_feed_renew(actor=team)
+    deadline_services.calendar_feed_renew(actor=team)  # the first link stops working
+    (notification,) = notification_services.notify(recipients=[team], title=CANARY, body=CANARY)
+
+    # The outsider's own case, and organisation B on it with its person on the portal and a request.
+    own_case = case_services.case_open(actor=outsider, origin="ex_officio", legal_regime="gdpr", title="Ouverte")
+    case_services.case_transition(actor=outsider, case=own_case, to_status="investigating", reason="Contrôle")
+    other = organisation_services.organisation_create(
+        actor=outsider, legal_name="Assurance B", country="FR", siren="552100554"
+    )
+    other_party = case_services.party_add(
+        actor=outsider, case=own_case, organisation=other, role="controller", processing="claims"
+    )
+    _access, other_token = info_request_services.portal_invite(
+        actor=outsider, party=other_party, full_name="DPO B", email="dpo@assurance-b.example", role="dpo"
+    )
+    other_dpo = info_request_services.invitation_accept(token=other_token, password=PASSWORD)
+    TOTPDevice.objects.create(user=other_dpo, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
+    (other_request,) = info_request_services.request_create(
+        actor=outsider,
+        case=own_case,
+        parties=[other_party],
+        subject="Questions à B",
+        letter="Madame, Monsieur",
+        questions=[{"text": "Quelle authentification ?", "expects": "both"}],
+        period_days=15,
+    )
+    info_request_services.request_send(actor=outsider, request=other_request)
+
+    # Deactivated accounts whose sessions outlived the deactivation, and accounts past their password only.
+    account_services.user_deactivate(actor=None, user=former)
+    account_services.user_deactivate(actor=None, user=counsel)
+    clients = {"anonymous": Client()}
+    for actor, user in (("outsider", outsider), ("portal_b", other_dpo), ("deactivated", former)):
+        clients[actor] = Client()
+        log_in_verified(clients[actor], user)
+    clients["deactivated_portal"] = Client()
+    clients["deactivated_portal"].force_login(counsel)
+    for actor, user in (("unverified", team), ("unverified_portal", dpo)):
+        clients[actor] = Client()
+        clients[actor].force_login(user)
+    owners = {"staff": Client(), "portal": Client(), "manager": Client()}
+    log_in_verified(owners["staff"], team)
+    log_in_verified(owners["portal"], dpo)
+    log_in_verified(owners["manager"], make_staff("cheffe@cnil.test", roles=(Role.MANAGER,), full_name="Cheffe"))
+
+    real = {
+        **{kind: obj.pk for kind, obj in objects.items() if hasattr(obj, "pk")},
+        "report": objects["procedure"].reports.get().pk,
+        "hearing": objects["procedure"].hearings.get().pk,
+        "question": question.pk,
+        "portal_request": objects["info_request"].pk,
+        "portal_file": draft_file.pk,
+        "receipt": objects["submission"].receipt_number,
+        "notification": notification.pk,
+        "invitation_token": objects["invitation_token"],  # used: no longer opens the invitation
+        "calendar_token": old_calendar_token,  # replaced: no longer opens the calendar
+        "content_type": ContentType.objects.get_for_model(restricted).pk,
+    }
+    for model in django_apps.get_models():  # the admin's object pages: an existing row of each model
+        first = model._base_manager.order_by("pk").values_list("pk", flat=True).first()
+        real[f"admin:{model._meta.app_label}/{model._meta.model_name}"] = first
+    # What the actor owns of a parent kind: the outsider's case, organisation B's request.
+    own = {"outsider": {"case": own_case.pk}, "portal_b": {"portal_request": other_request.pk}}
+    return {"clients": clients, "owners": owners, "real": real, "own": own}
+
+
+def test_hostile_actors_get_the_same_refusal_for_every_object_id(hostile_world, capsys):
+    clients, real, own = hostile_world["clients"], hostile_world["real"], hostile_world["own"]
+    patterns = object_patterns()
+    before = _table_digest()
+    attempts, leaks, per_actor = 0, [], {}
+    for actor, client in clients.items():
+        per_actor[actor] = 0
+        for name, route, callback, arguments in patterns:
+            registers = actor == "outsider" and set(arguments.values()) <= STAFF_REGISTERS
+            for method in _methods(callback):
+                pages = {}
+                for variant, values in _variants(arguments, real, own.get(actor, {})):
+                    path = _path(route, values)
+                    response = getattr(client, method)(path)
+                    attempts += 1
+                    per_actor[actor] += 1
+                    page = _normalised(response, path)
+                    where = f"{actor} {method.upper()} {path} ({name or route}, {variant}): {page[0]} {page[1]}"
+                    canaries = (CANARY,) if actor == "outsider" else (CANARY, ORGANISATION_CANARY)
+                    if any(canary in page[2] or canary in page[1] for canary in canaries):
+                        leaks.append(f"{where}: shows the restricted case's data")
+                    if registers:  # a register the outsider reads: only no error and no case data
+                        if page[0] >= 500:
+                            leaks.append(where)
+                        continue
+                    if not _refused(page[0], page[1]):
+                        leaks.append(f"{where}: not a refusal")
+                    pages[variant] = page
+                if len(set(pages.values())) > 1:
+                    statuses = {variant: page[:2] for variant, page in pages.items()}
+                    leaks.append(f"{actor} {method.upper()} {name or route}: answers differ {statuses}")
+    writes = {label for label, digest in _table_digest().items() if before[label] != digest}
+    # The pages without an id (lists, search, exports, home): none shows the restricted case. Reading a
+    # list is recorded in the access log, so these come after the check that nothing was written.
+    for actor, client in clients.items():
+        for name, route, _callback in all_patterns():
+            if ARGUMENT.search(route) or "(?P" in route or route.startswith("admin/"):
+                continue
+            path = _path(route, {})
+            response = client.get(path, {"q": SEARCHED} if name == "dashboards:search" else {})
+            attempts += 1
+            per_actor[actor] += 1
+            page = _normalised(response, path)
+            canaries = (CANARY,) if actor == "outsider" else (CANARY, ORGANISATION_CANARY)
+            if page[0] >= 500 or any(canary in page[2] for canary in canaries):
+                leaks.append(f"{actor} GET {path} ({name}): {page[0]}, shows the restricted case's data")
+    with capsys.disabled():  # the figures the README quotes, in every run's output
+        sys.stdout.write(
+            f"\nauthorization matrix, hostile actors: {attempts} attempts {per_actor}, {len(leaks)} leaks\n"
+        )
+    assert attempts >= 500
+    assert not writes, f"refused requests wrote to {sorted(writes)}"
+    assert not leaks, "\n".join(leaks[:40])
+
+
+MANAGER_PAGES = frozenset({"cases:assign", "dashboards:incident"})  # a manager's, not the team's
+
+
+def test_the_ids_of_the_hostile_matrix_are_real(hostile_world):
+    """The control of the test above: the same URLs open for the restricted case's team member and for
+    organisation A's person, and the canary is on their pages — so a 404 above is a refusal, not a typo."""
+    real, owners = hostile_world["real"], hostile_world["owners"]
+    kinds = {kind for *_pattern, arguments in object_patterns() for kind in arguments.values()}
+    assert {kind for kind in kinds if real.get(kind) is None and not kind.startswith("admin:")} == set()
+    opened, not_found = 0, []
+    for name, route, _callback, arguments in object_patterns():
+        if route.startswith("admin/") or set(arguments.values()) & {"invitation_token", "calendar_token"}:
+            continue  # the admin is the administrators'; those tokens were used or replaced on purpose
+        if name == "notifications:mark_read":
+            continue  # POST only, like the others answering 405 below, but outside any case
+        owner = "portal" if route.startswith("portal/") else "manager" if name in MANAGER_PAGES else "staff"
+        client = owners[owner]
+        path = _path(route, {a: real[kind] for a, kind in arguments.items()})
+        response = client.get(path)
+        if response.status_code in (404, 302) or response.status_code >= 500:
+            not_found.append(f"{name} {path}: {response.status_code}")
+        opened += 1
+    assert not not_found, not_found
+    assert opened > 50
+    assert CANARY in owners["staff"].get(f"/cases/{real['case']}/").content.decode()
+    assert CANARY in owners["portal"].get(f"/portal/requests/{real['portal_request']}/").content.decode()
+    assert CANARY in owners["manager"].get("/search/", {"q": SEARCHED}).content.decode()
