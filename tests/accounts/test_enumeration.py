@@ -81,10 +81,10 @@ def accounts(db):
 
 
 def _page(response, email: str) -> tuple:
-    """What a visitor sees: the status, where it redirects, the page without its one-time tokens and
-    without the address typed (which the form shows back)."""
+    """What a visitor sees: the status, where it redirects, the cookies set, the page without its one-time
+    tokens and without the address typed (which the form shows back)."""
     body = NONCE.sub("", CSRF.sub("", response.content.decode())).replace(email, "EMAIL")
-    return response.status_code, response.get("Location"), body
+    return response.status_code, response.get("Location"), tuple(sorted(response.cookies)), body
 
 
 def _attempt(url: str, email: str, password: str, hasher, address: str) -> tuple[tuple, int]:
@@ -121,7 +121,7 @@ def test_every_refused_login_gets_the_same_page_and_costs_one_hash(url, accounts
     for n, (who, password) in enumerate(REFUSED[url]):
         email = UNKNOWN if who == "unknown" else accounts[who].email
         pages[who, password], hashes[who, password] = _attempt(url, email, password, counting_hasher, f"10.3.0.{n}")
-    status, location, body = pages["unknown", "a password typed"]
+    status, location, _cookies, body = pages["unknown", "a password typed"]
     assert (status, location) == (200, None)
     assert WRONG_CREDENTIALS_FR in body
     assert "EMAIL" in body  # the address typed is shown back, whichever it is
