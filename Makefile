@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations messages codes lint browser clean bench bench-web seed-scale bench-upload bench-import bench-audit
+.PHONY: run test install translations messages codes lint browser clamav clean bench bench-web seed-scale bench-upload bench-import bench-audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
@@ -56,7 +56,21 @@ browser:
 		fi; \
 	fi
 
-test: translations browser
+# The malware-scan test runs a real clamd (Debian's clamav-daemon) with a signature file of its own
+# (no signature download here): installed when missing and running as root.
+CLAMD ?= /usr/sbin/clamd
+clamav:
+	@if [ ! -x "$(CLAMD)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing ClamAV's daemon for the malware-scan test (apt-get)..."; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null) \
+				|| echo "Could not install clamav-daemon: the clamd test will not run."; \
+		else \
+			echo "No clamd at $(CLAMD): install Debian's 'clamav-daemon' package (or set CLAMD=/path) to run the clamd test."; \
+		fi; \
+	fi
+
+test: translations browser clamav
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks: never part of `make test`. Results in bench/results/.

@@ -265,6 +265,16 @@ CAMPAIGN_IMPORT_MAX_SIZE = env.int("CAMPAIGN_IMPORT_MAX_SIZE", default=16 * 1024
 CAMPAIGN_IMPORT_WORK_MEM = env.str("CAMPAIGN_IMPORT_WORK_MEM", default="2GB")
 EVIDENCE_INTEGRITY_BATCH = env.int("EVIDENCE_INTEGRITY_BATCH", default=200)
 EVIDENCE_INTEGRITY_PASS_DAYS = env.int("EVIDENCE_INTEGRITY_PASS_DAYS", default=7)
+# Malware scan of every uploaded file before it is accepted (apps/evidence/scanning.py): off when
+# empty; "clamd" for ClamAV's daemon on CLAMD_SOCKET (a Unix socket) or else CLAMD_HOST:CLAMD_PORT;
+# or the dotted path of a scan function. A scanner that cannot answer refuses the file, unless
+# MALWARE_SCAN_FAIL_OPEN. clamd's StreamMaxLength must be at least EVIDENCE_MAX_UPLOAD_SIZE.
+MALWARE_SCANNER = env.str("MALWARE_SCANNER", default="")
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="127.0.0.1")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=120.0)
+MALWARE_SCAN_FAIL_OPEN = env.bool("MALWARE_SCAN_FAIL_OPEN", default=False)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -20,7 +20,7 @@ import openpyxl
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 MAX_CHARS = 1_000_000
 # An e-mail is parsed whole by the standard library: only its first bytes are read.
@@ -91,7 +91,9 @@ def read_pdf(handle: BinaryIO) -> str:
                 break
     except ExtractionError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    # PyPdfError includes LimitReachedError: pypdf's own caps on decompression (a "PDF bomb") and on
+    # tokens per stream; a hostile nesting of arrays exhausts the recursion limit.
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise ExtractionError(_("The PDF could not be read (%(error)s).") % {"error": type(exc).__name__}) from exc
     return collector.text()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import magic
 from django.conf import settings
@@ -21,10 +22,12 @@ from apps.core.queue import enqueue_on_commit
 
 from .choices import CustodyKind, ExtractionStatus
 from .models import Blob, CustodyEvent, Evidence, IntegrityAlert
+from .scanning import ScannerUnavailableError, malware_scan
 from .storage import blob_path, evidence_storage
 from .text import extract_blob_text
-from .uploads import display_filename
+from .uploads import display_filename, stored_filename
 
+logger = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 METADATA_FIELDS = (
     "title",
@@ -46,15 +49,78 @@ def sniff_media_type(fileobj) -> str:
     return magic.from_buffer(head, mime=True)
 
 
-def check_upload(*, size: int, media_type: str) -> None:
+def _check_size(size: int) -> None:
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
     if size > settings.EVIDENCE_MAX_UPLOAD_SIZE:
         raise ValidationError(_("The file is larger than the limit."), code="too_big")
+
+
+def check_upload(*, size: int, media_type: str) -> None:
+    _check_size(size)
     if media_type not in settings.EVIDENCE_ALLOWED_TYPES:
         raise ValidationError(
             _("Files of type %(type)s are not accepted as evidence.") % {"type": media_type}, code="type"
         )
+
+
+def _scan_verdict(fileobj) -> str | None:
+    """The malware signature found in the file (None: clean, or scanning off). A scanner that cannot
+    answer refuses the file, unless MALWARE_SCAN_FAIL_OPEN."""
+    try:
+        return malware_scan(fileobj)
+    except ScannerUnavailableError as error:
+        if settings.MALWARE_SCAN_FAIL_OPEN:
+            logger.warning("Malware scanner unavailable, file accepted unscanned (MALWARE_SCAN_FAIL_OPEN): %s", error)
+            return None
+        logger.error("Malware scanner unavailable, file refused: %s", error)
+        raise ValidationError(
+            _("The file could not be checked for malware (the scanner is unavailable): try again later."),
+            code="scanner_unavailable",
+        ) from error
+
+
+def _malware_error(signature: str) -> ValidationError:
+    return ValidationError(
+        _("The file contains malware (%(signature)s): it is refused.") % {"signature": signature}, code="malware"
+    )
+
+
+def upload_screen(upload, *, actor, case_id: int | None, ip: str | None = None) -> None:
+    """Judge a received file before anything of it is stored: not empty, within the size limit, no
+    malware found by the configured scanner, and an accepted type read from its content.
+
+    The upload views call it for every file before their transaction opens, so that one refused file
+    of several leaves nothing stored, and so that the audit event of a file refused as malware is kept
+    (the refusal itself rolls back everything else). ``blob_store`` runs the same checks for callers
+    that did not screen; a screened file is not scanned twice.
+    """
+    size = getattr(upload, "hashed_size", None)
+    size = upload.size if size is None else size
+    _check_size(size)
+    signature = _scan_verdict(upload)  # before the type: malware in a refused type is still recorded
+    if signature:
+        sha256 = getattr(upload, "sha256", None) or _hash_file(upload)[0]
+        audit_record(
+            actor=actor,
+            action=AuditAction.EVIDENCE_CUSTODY,
+            summary=_("Upload of “%(name)s” refused: malware %(signature)s")
+            % {"name": display_filename(upload.name), "signature": signature},
+            object_type="evidence.upload",
+            object_id=sha256,
+            case_id=case_id,
+            data={
+                "kind": "refused_malware",
+                "signature": signature,
+                "sha256": sha256,
+                "size": size,
+                "filename": display_filename(upload.name),
+            },
+            ip=ip,
+        )
+        raise _malware_error(signature)
+    check_upload(size=size, media_type=sniff_media_type(upload))
+    upload.malware_screened = True
 
 
 def _hash_file(fileobj) -> tuple[str, int]:
@@ -76,6 +142,10 @@ def blob_store(fileobj, *, sha256: str | None = None, size: int | None = None) -
         return existing
     media_type = sniff_media_type(fileobj)
     check_upload(size=size, media_type=media_type)
+    if not getattr(fileobj, "malware_screened", False):  # new bytes that no upload view screened
+        signature = _scan_verdict(fileobj)
+        if signature:
+            raise _malware_error(signature)
     storage, path = evidence_storage(), blob_path(sha256)
     if not storage.exists(path):
         fileobj.seek(0)
@@ -127,9 +197,6 @@ def evidence_register(
     ip: str | None = None,
 ) -> Evidence:
     """Register one file as evidence: stored by hash, recorded with its first custody event."""
-    sha256 = getattr(upload, "sha256", None)
-    size = getattr(upload, "hashed_size", None)
-    blob = blob_store(upload, sha256=sha256, size=size)
     if supersedes is not None:
         if supersedes.case_id != case.pk:
             raise ValidationError(_("A correction supersedes an item of the same case."))
@@ -138,13 +205,15 @@ def evidence_register(
     bad_parties = [p for p in parties if p.case_id != case.pk]
     if bad_parties:
         raise ValidationError(_("Evidence can only be linked to parties of its case."))
+    # Stored only once everything else is known to be acceptable: a refusal leaves no file behind.
+    blob = blob_store(upload, sha256=getattr(upload, "sha256", None), size=getattr(upload, "hashed_size", None))
     evidence = Evidence(
         case=case,
         blob=blob,
         title=title,
         description=description,
         source=source,
-        original_filename=display_filename(upload.name),
+        original_filename=stored_filename(upload.name, blob.media_type),
         collected_at=collected_at,
         collected_by=collected_by,
         personal_data=personal_data,

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload, TemporaryFileUploadHandler
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
@@ -42,8 +41,11 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
             self.truncated = True
         return super().upload_complete()
 
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        # Not TemporaryFileUploadHandler's: its temporary file takes the client's extension as suffix,
+        # and a hostile name (hundreds of characters, path parts) must never reach the file system.
+        FileUploadHandler.new_file(self, field_name, display_filename(file_name), *args, **kwargs)
+        self.file = temporary_upload(self.file_name, self.content_type, self.charset, self.content_type_extra)
         self._hasher = hashlib.sha256()
         self._size = 0
 
@@ -64,11 +66,87 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return uploaded
 
 
+MAX_FILENAME_CHARS = 200
+MAX_EXTENSION_CHARS = 16
+
+
 def display_filename(name: str) -> str:
-    """The client's file name for display only: Unicode kept, path parts and control characters dropped."""
-    name = PureWindowsPath(PurePosixPath(name or "").name).name
-    cleaned = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return cleaned[:255] or "fichier"
+    """The client's file name, for display and downloads only: bytes are stored under their SHA-256,
+    never under this name.
+
+    A hostile name is made safe rather than refused (the file itself is judged by its content):
+    Unicode is kept (NFC); control and invisible formatting characters — NUL, line breaks, bidi
+    overrides, zero-width marks — are dropped; only the last path part is kept (``/`` and ``\\``:
+    ``../``, absolute and Windows paths); leading dots and trailing dots and spaces are trimmed; a
+    name over 200 characters is shortened keeping its extension (16 characters at most).
+    Nothing left: ``fichier``.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.strip().lstrip(".").rstrip(". ").strip()
+    if len(name) > MAX_FILENAME_CHARS:
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and len(extension) <= MAX_EXTENSION_CHARS:
+            name = f"{stem[: MAX_FILENAME_CHARS - len(extension) - 1].rstrip('. ')}.{extension}"
+        else:
+            name = name[:MAX_FILENAME_CHARS].rstrip(". ")
+    return name or "fichier"
+
+
+# The extensions a downloaded file may keep for each type the content was found to be; the first is
+# the one added otherwise ("run.bat" holding plain text is served as "run.bat.txt").
+TYPE_EXTENSIONS = {
+    "application/pdf": ("pdf",),
+    "image/png": ("png",),
+    "image/jpeg": ("jpg", "jpeg", "jpe", "jfif"),
+    "image/gif": ("gif",),
+    "image/tiff": ("tif", "tiff"),
+    "image/webp": ("webp",),
+    "text/plain": ("txt", "text", "log", "csv", "md", "asc"),
+    "text/csv": ("csv", "txt"),
+    "message/rfc822": ("eml",),
+    "application/zip": ("zip", "docx", "xlsx", "pptx", "odt", "ods", "odp"),
+    "application/msword": ("doc", "dot", "xls", "ppt", "msg"),
+    "application/vnd.ms-excel": ("xls", "xlt"),
+    "application/vnd.ms-powerpoint": ("ppt", "pot", "pps"),
+    "application/vnd.oasis.opendocument.text": ("odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
+    "application/vnd.oasis.opendocument.presentation": ("odp",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+}
+INERT_DOWNLOAD_TYPE = "application/octet-stream"
+
+
+def stored_filename(name: str, media_type: str) -> str:
+    """The safe display name (``display_filename``) whose extension matches the content's type: a
+    double extension or a mismatch ("facture.pdf.exe" holding a PDF, "run.bat" holding text) gets the
+    type's own extension added, so a downloaded file never opens as a program."""
+    name = display_filename(name)
+    allowed = TYPE_EXTENSIONS.get(media_type, ())
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension and extension in allowed:
+        return name
+    suffix = allowed[0] if allowed else "bin"
+    if len(name) + len(suffix) + 1 > MAX_FILENAME_CHARS:
+        name = name[: MAX_FILENAME_CHARS - len(suffix) - 1].rstrip(". ") or "fichier"
+    return f"{name}.{suffix}"
+
+
+def served_media_type(media_type: str) -> str:
+    """The Content-Type a stored file is served with: its own for the known passive types above,
+    ``application/octet-stream`` for anything else (HTML, SVG, scripts… should one ever be stored)."""
+    return media_type if media_type in TYPE_EXTENSIONS else INERT_DOWNLOAD_TYPE
+
+
+def temporary_upload(name: str, content_type: str, charset=None, content_type_extra=None) -> TemporaryUploadedFile:
+    """A temporary file in FILE_UPLOAD_TEMP_DIR named by ``tempfile`` alone (suffix ``.upload``), which
+    carries ``name`` (already made safe by ``display_filename``) for display only."""
+    uploaded = TemporaryUploadedFile("upload", content_type, 0, charset, content_type_extra)
+    uploaded.name = name
+    return uploaded
 
 
 class RawBodyTooLargeError(Exception):
@@ -166,7 +244,8 @@ def receive_raw_body(request, *, chunk_size: int = 1024 * 1024):
         raise RawBodyTooLargeError
     # Header values are Latin-1: the browser sends the name percent-encoded (UTF-8).
     name = display_filename(unquote(request.headers.get("X-Filename", "")))
-    uploaded = TemporaryUploadedFile(name, "application/octet-stream", declared, None)
+    uploaded = temporary_upload(name, "application/octet-stream")
+    uploaded.size = declared
     hasher = hashlib.sha256()
     direct = _gunicorn_body(request)
     try:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -24,7 +25,15 @@ from apps.core.forms import add_service_errors
 from . import selectors, services
 from .forms import EvidenceMetadataForm, EvidenceUploadForm, TransferForm
 from .storage import evidence_storage
-from .uploads import HashingUploadHandler, RawBodyInterruptedError, RawBodyTooLargeError, receive_raw_body
+from .uploads import (
+    HashingUploadHandler,
+    RawBodyInterruptedError,
+    RawBodyTooLargeError,
+    display_filename,
+    receive_raw_body,
+    served_media_type,
+    stored_filename,
+)
 
 
 class CaseEvidenceMixin(RoleRequiredMixin):
@@ -46,6 +55,14 @@ class CaseEvidenceMixin(RoleRequiredMixin):
 def _close(files) -> None:
     for uploaded in files:
         uploaded.close()  # removes the temporary file
+
+
+def _close_handler_file(request) -> None:
+    """The file the upload handler was writing when the parser gave up: its temporary file goes too."""
+    for handler in getattr(request, "upload_handlers", ()):
+        current = getattr(handler, "file", None)
+        if current is not None:
+            current.close()
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -110,6 +127,9 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
             data = request.POST
         except UnreadablePostError:
             return HttpResponse(_("The upload was interrupted."), status=400)
+        except MultiPartParserError:  # e.g. a file name longer than the headers may be
+            _close_handler_file(request)
+            return HttpResponse(_("The upload could not be read (malformed request)."), status=400)
         handler = request.upload_handlers[0]
         if handler.too_big:
             _close(files)
@@ -144,12 +164,21 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
         superseded = self.get_superseded()
         if superseded is not None and len(files) != 1:
             raise ValidationError({"files": _("A correction is one file.")})
+        # Every file is judged (size, type, malware scan) before any is stored: one refused file
+        # refuses the upload with nothing left behind, and a malware refusal's audit event is kept.
+        for uploaded in files:
+            try:
+                services.upload_screen(uploaded, actor=self.request.user, case_id=case.pk, ip=client_ip(self.request))
+            except ValidationError as error:
+                name = display_filename(uploaded.name)
+                raise ValidationError({"files": f"{name} : {' '.join(error.messages)}"}) from error
         with transaction.atomic():
             created = []
             for uploaded in files:
-                title = data["title"] or uploaded.name
+                name = display_filename(uploaded.name)
+                title = data["title"] or name
                 if data["title"] and len(files) > 1:
-                    title = f"{data['title']} — {uploaded.name}"
+                    title = f"{data['title']} — {name}"
                 try:
                     created.append(
                         services.evidence_register(
@@ -170,7 +199,7 @@ class EvidenceUploadView(CaseEvidenceMixin, View):
                         )
                     )
                 except ValidationError as error:
-                    raise ValidationError({"files": f"{uploaded.name} : {' '.join(error.messages)}"}) from error
+                    raise ValidationError({"files": f"{name} : {' '.join(error.messages)}"}) from error
         return created
 
 
@@ -223,8 +252,14 @@ class EvidenceDownloadView(CaseEvidenceMixin, View):
             label=evidence.original_filename,
             request=request,
         )
+        # Always an attachment, under a name whose extension matches the content, with a passive type
+        # (anything else is application/octet-stream) and nosniff: a stored file never renders or runs.
+        media_type = evidence.blob.media_type
         response = FileResponse(
-            handle, as_attachment=True, filename=evidence.original_filename, content_type=evidence.blob.media_type
+            handle,
+            as_attachment=True,
+            filename=stored_filename(evidence.original_filename, media_type),
+            content_type=served_media_type(media_type),
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Length"] = str(evidence.blob.size)

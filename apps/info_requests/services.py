@@ -25,7 +25,7 @@ from apps.deadlines import services as deadline_services
 from apps.deadlines.models import Deadline
 from apps.evidence import services as evidence_services
 from apps.evidence.choices import EvidenceSource
-from apps.evidence.uploads import display_filename
+from apps.evidence.uploads import stored_filename
 
 from . import receipts
 from .choices import Expects, RequestStatus, SubmissionStatus
@@ -319,7 +319,7 @@ def draft_file_add(*, actor, request: InfoRequest, question: Question, upload, i
         submission=draft,
         question=question,
         blob=blob,
-        original_filename=display_filename(upload.name),
+        original_filename=stored_filename(upload.name, blob.media_type),
         size=blob.size,
         sha256=blob.sha256,
         media_type=blob.media_type,

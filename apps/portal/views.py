@@ -14,6 +14,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse, reverse_lazy
@@ -28,7 +29,14 @@ from apps.accounts import views as account_views
 from apps.audit.access import access_record
 from apps.audit.choices import AccessAction
 from apps.audit.services import client_ip
-from apps.evidence.uploads import HashingUploadHandler, RawBodyInterruptedError, RawBodyTooLargeError, receive_raw_body
+from apps.evidence import services as evidence_services
+from apps.evidence.uploads import (
+    HashingUploadHandler,
+    RawBodyInterruptedError,
+    RawBodyTooLargeError,
+    display_filename,
+    receive_raw_body,
+)
 from apps.info_requests import selectors, services
 from apps.info_requests.choices import RequestStatus
 
@@ -290,6 +298,13 @@ class AnswerFileUploadView(RequestMixin, View):
         request.upload_handlers = [HashingUploadHandler(request)]
         return csrf_protect(self._post_multipart)(request, info_request, question)
 
+    def _screen(self, uploaded, info_request) -> None:
+        """Size, type from the content and malware scan, before anything is stored (outside the
+        transaction, so the audit event of a malware refusal is kept)."""
+        evidence_services.upload_screen(
+            uploaded, actor=self.request.user, case_id=info_request.case_id, ip=client_ip(self.request)
+        )
+
     def _too_big(self) -> str:
         return _("The file is larger than the limit of %(size)s.") % {
             "size": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_SIZE)
@@ -303,6 +318,7 @@ class AnswerFileUploadView(RequestMixin, View):
         except (RawBodyInterruptedError, UnreadablePostError, OSError):
             return _text(_("The upload was interrupted."), 400)
         try:
+            self._screen(uploaded, info_request)
             item = services.draft_file_add(
                 actor=request.user, request=info_request, question=question, upload=uploaded, ip=client_ip(request)
             )
@@ -317,6 +333,11 @@ class AnswerFileUploadView(RequestMixin, View):
             files = request.FILES.getlist("file")
         except UnreadablePostError:
             return self._refused(info_request, question, _("The upload was interrupted."), 400)
+        except MultiPartParserError:  # e.g. a file name longer than the headers may be
+            for handler in request.upload_handlers:
+                if getattr(handler, "file", None) is not None:
+                    handler.file.close()  # the temporary file the parser was writing
+            return self._refused(info_request, question, _("The upload could not be read (malformed request)."), 400)
         handler = request.upload_handlers[0]
         try:
             if handler.too_big:
@@ -327,6 +348,11 @@ class AnswerFileUploadView(RequestMixin, View):
                 return self._refused(info_request, question, _("Choose a file to add."), 400)
             added = []
             try:
+                for uploaded in files:  # every file judged before any is stored
+                    try:
+                        self._screen(uploaded, info_request)
+                    except ValidationError as error:
+                        raise ValidationError(_refusal(uploaded.name, error)) from error
                 with transaction.atomic():  # several files: all of them or none
                     for uploaded in files:
                         try:
@@ -461,4 +487,4 @@ def _text(message: str, status: int) -> HttpResponse:
 
 
 def _refusal(name: str, error: ValidationError) -> str:
-    return _("“%(name)s” is refused: %(reason)s") % {"name": name, "reason": " ".join(error.messages)}
+    return _("“%(name)s” is refused: %(reason)s") % {"name": display_filename(name), "reason": " ".join(error.messages)}
