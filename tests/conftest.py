@@ -1,9 +1,9 @@
 """Test-session plumbing: which services are here, the browser, and transactional tests.
 
-Tests that need PostgreSQL, Redis or a browser carry the markers ``postgres``, ``redis`` and
-``browser``. When a service is absent they are deselected (not skipped) and the summary says
-how many were not run and why; with ``CNILCASE_REQUIRE_SERVICES=1`` (CI) an absent service
-fails the run instead.
+Tests that need PostgreSQL, Redis, a browser or ClamAV's daemon carry the markers ``postgres``,
+``redis``, ``browser`` and ``clamd``. When a service is absent they are deselected (not skipped)
+and the summary says how many were not run and why; with ``CNILCASE_REQUIRE_SERVICES=1`` (CI) an
+absent service fails the run instead.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.test import TransactionTestCase
 from tests.support import audit_protection_bypassed
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CLAMD = os.environ.get("CLAMD", "/usr/sbin/clamd")
 REQUIRE_SERVICES = os.environ.get("CNILCASE_REQUIRE_SERVICES", "") not in ("", "0", "false")
 
 _not_run: dict[str, list[str]] = {}
@@ -47,7 +48,13 @@ def _absent_services() -> dict[str, str]:
         absent["redis"] = f"needs Redis, but {broker} does not answer"
     if not os.access(CHROMIUM, os.X_OK):
         absent["browser"] = f"needs Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=)"
+    if not os.access(CLAMD, os.X_OK):
+        absent["clamd"] = f"needs ClamAV's daemon at {CLAMD} (apt-get install clamav-daemon, or set CLAMD=)"
     return absent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clamd: runs a real ClamAV daemon (Debian's clamav-daemon)")
 
 
 def pytest_collection_modifyitems(config, items):
