@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import exports, stats
@@ -60,13 +62,38 @@ def cell_text(value) -> str:
         return formats.date_format(value.astimezone(PARIS), "d/m/Y H:i")
     if isinstance(value, date):
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
-    if isinstance(value, Decimal):
-        return formats.number_format(value, 2, force_grouping=True)
-    if isinstance(value, float):
-        return formats.number_format(value, 1)
-    if isinstance(value, int):
-        return formats.number_format(value, 0, force_grouping=True)
+    if isinstance(value, (int, float, Decimal)):
+        return _number(value)
     return str(value)
+
+
+@lru_cache(maxsize=16)
+def _separators(language: str | None) -> tuple[str, str] | None:
+    """(decimal separator, thousands separator) of the language, or None where its grouping is not
+    plain thousands (then Django's ``number_format`` does the work)."""
+    if formats.get_format("NUMBER_GROUPING") != 3:
+        return None
+    return str(formats.get_format("DECIMAL_SEPARATOR")), str(formats.get_format("THOUSAND_SEPARATOR"))
+
+
+def _number(value) -> str:
+    """Integers and amounts grouped by thousands, amounts with 2 decimals, other floats with 1:
+    ``formats.number_format``'s output, without its per-call lookups (a table has thousands of cells)."""
+    separators = _separators(get_language())
+    if separators is None:
+        if isinstance(value, Decimal):
+            return formats.number_format(value, 2, force_grouping=True)
+        if isinstance(value, float):
+            return formats.number_format(value, 1)
+        return formats.number_format(value, 0, force_grouping=True)
+    decimal, thousands = separators
+    if isinstance(value, Decimal):
+        text = f"{value:,.2f}"
+    elif isinstance(value, float):
+        return f"{value:.1f}".replace(".", decimal)
+    else:
+        text = f"{value:,}"
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def _cell_html(value) -> str:

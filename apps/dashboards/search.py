@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import F, Func, Model, QuerySet, TextField, Value
+from django.db.models import BooleanField, F, Func, Model, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Left
 from django.urls import reverse
@@ -323,10 +323,15 @@ def _search_postgresql(source: Source, user, query_text: str, limit: int) -> Gro
     found = list(matches.order_by().values_list("pk", flat=True)[: cap + 1])
     capped = len(found) > cap
     total = min(len(found), cap)
+    if not total:  # nothing to rank: no second query, and no time spent building it
+        return Group(kind=source.kind, label=str(source.label), total=0)
+    # One array parameter (``= ANY``) rather than ``IN`` with up to a thousand: the same plan, without
+    # a thousand placeholders for the ORM to build and the driver to parse on every search.
+    among = RawSQL(f'"{source.table}"."id" = ANY(%s)', (found[:cap],), output_field=BooleanField())  # noqa: S611
     rows = (
         source.scoped(user)
         .annotate(search_vector=vector)
-        .filter(pk__in=found[:cap])
+        .filter(among)
         .annotate(
             rank=SearchRank(vector, query),
             title_html=_headline(F(source.title), query, whole=True),

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case as When_
-from django.db.models import Exists, IntegerField, OuterRef, Sum, Value, When
+from django.db.models import DateField, Exists, F, IntegerField, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from apps.breaches.selectors import campaign_totals, controller_rows
@@ -29,6 +29,7 @@ from .stats_refresh import DEADLINES_SOON, OUTSTANDING_DEADLINES
 
 SOON = DEADLINES_SOON
 OUTSTANDING = OUTSTANDING_DEADLINES
+HISTOGRAMS = ("close_days", "notice_days")
 MONTHLY_METRICS = ("opened", "closed", "close_days", "notice_days", "notice_outcome", "breach", "sanction", "incident")
 DEADLINE_LIST_LIMIT = 50
 INCIDENT_LIST_LIMIT = 20
@@ -128,15 +129,20 @@ def monthly(filters: Filters) -> Monthly:
     outcomes: dict[str, int] = defaultdict(int)
     sanctions, fines = 0, Decimal(0)
     incidents: dict[int, int] = defaultdict(int)
+    # The histograms (days to closure, to formal notice) are summed over the whole period in SQL: per
+    # month they would be thousands of rows to add up here.
     cells = (
         filters.cells()
         .filter(metric__in=MONTHLY_METRICS, month__gte=filters.start, month__lte=filters.end)
-        .values("metric", "month", "key")
+        .annotate(
+            period=When_(When(metric__in=HISTOGRAMS, then=Value(None)), default=F("month"), output_field=DateField())
+        )
+        .values("metric", "period", "key")
         .annotate(total=Sum("n"), money=Sum("amount"))
         .order_by()
     )
     for cell in cells:
-        metric, row, key, n = cell["metric"], rows.get(cell["month"]), cell["key"], cell["total"]
+        metric, row, key, n = cell["metric"], rows.get(cell["period"]), cell["key"], cell["total"]
         if metric == "opened":
             row.opened += n
         elif metric == "closed":
