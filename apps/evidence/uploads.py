@@ -125,11 +125,11 @@ def stored_filename(name: str, media_type: str) -> str:
     double extension or a mismatch ("facture.pdf.exe" holding a PDF, "run.bat" holding text) gets the
     type's own extension added, so a downloaded file never opens as a program."""
     name = display_filename(name)
-    allowed = TYPE_EXTENSIONS.get(media_type, ())
+    allowed = TYPE_EXTENSIONS.get(media_type, ("bin",))  # any other type is served as octet-stream
     extension = name.rpartition(".")[2].lower() if "." in name else ""
-    if extension and extension in allowed:
+    if extension in allowed:
         return name
-    suffix = allowed[0] if allowed else "bin"
+    suffix = allowed[0]
     if len(name) + len(suffix) + 1 > MAX_FILENAME_CHARS:
         name = name[: MAX_FILENAME_CHARS - len(suffix) - 1].rstrip(". ") or "fichier"
     return f"{name}.{suffix}"

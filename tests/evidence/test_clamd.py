@@ -148,7 +148,7 @@ def test_an_unreachable_scanner_refuses_the_file_with_a_message(client_in, case,
         headers={"X-Filename": "pv.pdf"},
     )
     assert response.status_code == 400
-    assert "scanner" in response.content.decode() or "analyse" in response.content.decode()
+    assert "scanner" in response.content.decode() or "antivirus" in response.content.decode()
     assert not Evidence.objects.exists()
     assert files_under(evidence_root) == []
     assert not malware_events(case).exists()

@@ -89,3 +89,27 @@ def test_every_hostile_file_is_refused_or_stored_inert_through_the_staff_upload(
     print("\nHostile corpus, staff evidence upload:\n" + tally.summary())  # noqa: T201 - the README's figures
     assert not tally.failures, tally.failure_report()
     assert sum(tally.tried.values()) >= 400
+
+
+@pytest.mark.parametrize(
+    ("sent", "media_type", "kept"),
+    [
+        ("../../etc/passwd", "text/plain", "passwd.txt"),
+        ("..\\..\\Windows\\win.ini", "text/plain", "win.ini.txt"),
+        ("C:\\Users\\dpo\\pv.pdf", "application/pdf", "pv.pdf"),
+        ("pv\x00\x07\r\n.pdf", "application/pdf", "pv.pdf"),
+        ("facture\u202efdp.exe", "application/pdf", "facturefdp.exe.pdf"),
+        ("facture.pdf.exe", "application/pdf", "facture.pdf.exe.pdf"),
+        ("run.bat", "text/plain", "run.bat.txt"),
+        ("..", "application/pdf", "fichier.pdf"),
+        (" .htaccess ", "text/plain", "htaccess.txt"),
+        ("a" * 300 + ".pdf", "application/pdf", "a" * 196 + ".pdf"),
+        ("scan.PDF", "application/pdf", "scan.PDF"),
+        ("odd.bin", "text/html", "odd.bin"),  # never served as HTML: octet-stream, ".bin"
+    ],
+)
+def test_a_hostile_name_is_made_safe_and_matches_its_content(sent, media_type, kept):
+    from apps.evidence.uploads import served_media_type, stored_filename
+
+    assert stored_filename(sent, media_type) == kept
+    assert served_media_type("text/html") == "application/octet-stream"
