@@ -77,12 +77,16 @@ class Group:
 
 @dataclass(frozen=True)
 class Source:
-    """One kind of result: its rows the user may see, its vector's table, its text and its link."""
+    """One kind of result: its rows the user may see, its vector's table, its text and its link.
+
+    ``scoped(user)`` is what the user may see; ``rows(queryset)`` loads what a hit shows (related
+    rows), applied to the matches already found among the scoped ones."""
 
     kind: str
     label: str
     table: str
     scoped: Callable[[object], QuerySet]
+    rows: Callable[[QuerySet], QuerySet]
     title: str  # field path of the result's title, highlighted whole
     body: tuple[str, ...]  # field paths of the snippet, highlighted in fragments
     extra: tuple[str, ...]  # more fields matched (SQLite) that are not shown in the snippet
@@ -129,37 +133,51 @@ def _organisations(user) -> QuerySet:
 
 
 def _evidence(user) -> QuerySet:
-    return (
-        Evidence.objects.filter(case__in=visible_cases(user).values("pk"))
-        .select_related("case", "blob")
-        .only(
-            "pk",
-            "title",
-            "description",
-            "original_filename",
-            "case__id",
-            "case__reference",
-            "case__title",
-            "blob__id",
-            "blob__extraction_status",
-        )
+    return _evidence_rows(Evidence.objects.filter(case__in=visible_cases(user).values("pk")))
+
+
+def _evidence_rows(evidence: QuerySet) -> QuerySet:
+    return evidence.select_related("case", "blob").only(
+        "pk",
+        "title",
+        "description",
+        "original_filename",
+        "case__id",
+        "case__reference",
+        "case__title",
+        "blob__id",
+        "blob__extraction_status",
     )
 
 
 def _questions(user) -> QuerySet:
-    return Question.objects.filter(request__case__in=visible_cases(user).values("pk")).select_related("request__case")
+    return _question_rows(Question.objects.filter(request__case__in=visible_cases(user).values("pk")))
+
+
+def _question_rows(questions: QuerySet) -> QuerySet:
+    return questions.select_related("request__case")
 
 
 def _answers(user) -> QuerySet:
     # A draft stays the organisation's until it submits: only submitted answers are searched.
-    return Answer.objects.filter(
-        submission__status=SubmissionStatus.SUBMITTED,
-        submission__request__case__in=visible_cases(user).values("pk"),
-    ).select_related("submission__request__case", "submission__organisation", "question")
+    return _answer_rows(
+        Answer.objects.filter(
+            submission__status=SubmissionStatus.SUBMITTED,
+            submission__request__case__in=visible_cases(user).values("pk"),
+        )
+    )
+
+
+def _answer_rows(answers: QuerySet) -> QuerySet:
+    return answers.select_related("submission__request__case", "submission__organisation", "question")
 
 
 def _findings(user) -> QuerySet:
-    return Finding.objects.filter(assessment__party__case__in=visible_cases(user).values("pk")).select_related(
+    return _finding_rows(Finding.objects.filter(assessment__party__case__in=visible_cases(user).values("pk")))
+
+
+def _finding_rows(findings: QuerySet) -> QuerySet:
+    return findings.select_related(
         "assessment__party__case", "assessment__party__organisation", "assessment__obligation"
     )
 
@@ -170,6 +188,7 @@ SOURCES: tuple[Source, ...] = (
         label=gettext_lazy("Cases"),
         table="cases_case",
         scoped=_cases,
+        rows=lambda cases: cases,
         title="title",
         body=("summary",),
         extra=("reference",),
@@ -182,6 +201,7 @@ SOURCES: tuple[Source, ...] = (
         label=gettext_lazy("Organisations"),
         table="organisations_organisation",
         scoped=_organisations,
+        rows=lambda organisations: organisations,
         title="legal_name",
         body=(),
         extra=("siren",),
@@ -197,6 +217,7 @@ SOURCES: tuple[Source, ...] = (
         label=gettext_lazy("Evidence"),
         table="evidence_evidence",
         scoped=_evidence,
+        rows=_evidence_rows,
         title="title",
         body=("description", "blob__extracted_text"),
         extra=("original_filename",),
@@ -212,6 +233,7 @@ SOURCES: tuple[Source, ...] = (
         label=gettext_lazy("Questions of requests for information"),
         table="info_requests_question",
         scoped=_questions,
+        rows=_question_rows,
         title="request__subject",
         body=("text",),
         extra=(),
@@ -227,6 +249,7 @@ SOURCES: tuple[Source, ...] = (
         label=gettext_lazy("Answers of organisations"),
         table="info_requests_answer",
         scoped=_answers,
+        rows=_answer_rows,
         title="submission__request__subject",
         body=("text",),
         extra=(),
@@ -246,6 +269,7 @@ SOURCES: tuple[Source, ...] = (
         label=pgettext_lazy("search results", "Findings"),
         table="outcomes_finding",
         scoped=_findings,
+        rows=_finding_rows,
         title="assessment__obligation__title_fr",
         body=("facts", "gravity", "damage", "mitigation", "responsibility", "other_factors"),
         extra=("processing", "previous_infringements", "codes_certification"),
@@ -328,8 +352,10 @@ def _search_postgresql(source: Source, user, query_text: str, limit: int) -> Gro
     # One array parameter (``= ANY``) rather than ``IN`` with up to a thousand: the same plan, without
     # a thousand placeholders for the ORM to build and the driver to parse on every search.
     among = RawSQL(f'"{source.table}"."id" = ANY(%s)', (found[:cap],), output_field=BooleanField())  # noqa: S611
+    # The matches were found among the rows the user may see: ranking them needs no visibility
+    # filter again (a join per candidate), only what the hits show.
     rows = (
-        source.scoped(user)
+        source.rows(matches.model._default_manager.all())
         .annotate(search_vector=vector)
         .filter(among)
         .annotate(
