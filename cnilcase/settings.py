@@ -81,10 +81,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Messages before the session lifetime check, which tells the user why they were logged out.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.sessions.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.OrganisationUserConfinementMiddleware",
     "apps.accounts.middleware.SecondFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -175,7 +177,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row, anonymous visitors see nothing
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# --- Sessions (database engine: apps.accounts.services ends a user's sessions by reading them) --
+# An authenticated session ends after SESSION_IDLE_TIMEOUT seconds without a request and, however
+# active, SESSION_ABSOLUTE_LIFETIME seconds after the login (apps.accounts.sessions). The cookie
+# and the stored session never outlive the absolute lifetime.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -189,6 +198,11 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+# Over HTTPS the cookies take the __Host- prefix: the browser then keeps them only if they are
+# Secure, for the whole site (Path=/) and for this host alone (no Domain), so no sibling domain can
+# plant or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

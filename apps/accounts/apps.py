@@ -29,3 +29,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
+        # Connects the receiver that starts each session's clock at login.
+        from . import sessions  # noqa: F401

@@ -239,6 +239,17 @@ def logout_record(*, user: User, ip: str | None) -> None:
 
 
 @transaction.atomic
+def session_expired_record(*, user: User, reason: str, ip: str | None) -> None:
+    """Record a session ended by its idle timeout (``reason="idle"``) or absolute lifetime (``"absolute"``)."""
+    summary = (
+        _("Logged out: session past its maximum length")
+        if reason == "absolute"
+        else _("Logged out: session idle for too long")
+    )
+    _event(AuditAction.LOGOUT, actor=user, user=user, summary=summary, ip=ip, reason=reason)
+
+
+@transaction.atomic
 def login_failure_record(*, attempted_email: str, ip: str | None, locked_out: bool) -> None:
     """Record a refused login. The attempted address is kept as typed: it may match no account."""
     user = User.objects.filter(email__iexact=attempted_email.strip()).first() if attempted_email else None
