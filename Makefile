@@ -100,6 +100,7 @@ bench-upload: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -c pyproject.toml -r apps cnilcase --severity-level high --quiet
 	$(BIN)/lint-imports
 	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 
