@@ -43,6 +43,12 @@ def today_file(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def latest_file(name: str) -> tuple[str, dict] | None:
+    """The most recent results of a step (``<name>-<date>.json``), for a run that skips the step."""
+    files = sorted(RESULTS.glob(f"{name}-????-??-??.json"))
+    return (files[-1].name, json.loads(files[-1].read_text())) if files else None
+
+
 def step_web(repeat: int) -> dict:
     out = RESULTS / f"web-{dt.date.today().isoformat()}.json"
     run(["bench/web.py", "--repeat", str(repeat), "--json", str(out)])
@@ -186,6 +192,13 @@ def main() -> int:
         run(["bench/upload.py", "--size-mib", str(args.size_mib)])
         results["upload"] = today_file("upload")
 
+    # A step not run this time keeps its latest figures in the table, marked as carried over.
+    carried = {}
+    for step in STEPS:
+        if step not in steps and (found := latest_file(step)) is not None:
+            carried[step], results[step] = found
+    if carried:
+        results["carried_over"] = carried
     rows = rows_for(results)
     results["table"] = [
         dict(zip(("what", "achieved", "baseline", "ratio", "goal", "met"), row, strict=True)) for row in rows
@@ -193,6 +206,8 @@ def main() -> int:
     out = RESULTS / f"{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print_table(rows)
+    for step, name in carried.items():
+        print(f"{step}: not run this time, figures from bench/results/{name}")
     print(f"\nResults: {out.relative_to(ROOT)}")
     return 0
 
