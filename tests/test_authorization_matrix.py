@@ -1,5 +1,3 @@
-# TEMPORARY NOTE FOR HELPERS (the lead removes it): READ /tmp/HELPER_RULES.md FIRST — working rules for
-# the shared checkout (own DB/Redis db per helper, no full test suite, no locale/README edits, commit by path).
 """Every URL pattern, requested as anonymous and as each role, answers what it declares.
 
 A staff page built on ``RoleRequiredMixin`` declares itself through ``allowed_roles``: 200 for
