@@ -389,6 +389,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Transactional outbox (apps.core.outbox): a queued task is a row written with the change, sent
+# after the commit if the broker answers within OUTBOX_PUBLISH_TIMEOUT seconds, else by the relay
+# (manage.py outbox_relay, started by make run; also a beat task). Sent rows are purged after
+# OUTBOX_KEEP_SENT_DAYS; rows pending longer than OUTBOX_WARN_PENDING_SECONDS are logged as a warning.
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=0.5)
+OUTBOX_PUBLISH_PAUSE_SECONDS = env.int("OUTBOX_PUBLISH_PAUSE_SECONDS", default=10)
+OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=2.0)
+OUTBOX_RELAY_MAX_BACKOFF = env.float("OUTBOX_RELAY_MAX_BACKOFF", default=60.0)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
+OUTBOX_WARN_PENDING_SECONDS = env.int("OUTBOX_WARN_PENDING_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     # Recomputes both hash chains every night and records the result (apps.audit).
     "audit-verify-chain": {"task": "apps.audit.tasks.verify_audit_chain", "schedule": crontab(hour=3, minute=17)},
