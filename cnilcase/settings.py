@@ -363,6 +363,14 @@ AUDIT_ACCESS_BATCH = env.int("AUDIT_ACCESS_BATCH", default=5000)
 # Without CELERY_BROKER_URL, kombu's filesystem transport: a real worker and beat run with no
 # Redis, sharing folders under var/.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# Tasks are acknowledged when they end (acks_late) and put back if their worker process dies
+# (reject_on_worker_lost), so a killed pool process loses no task. If the whole worker dies, Redis
+# gives its unacknowledged messages to another worker after the visibility timeout: 30 minutes, the
+# longest a scheduled job waits after a crash. It must exceed the longest task (else a task still
+# running is handed out again): the hard time limit below keeps every task under it, with margin;
+# the longest measured is a 33-million-row campaign import, about 3 minutes (bench/import_campaign.py).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_VISIBILITY_TIMEOUT - 5 * 60)
 _celery_fs = VAR_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -373,7 +381,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     # The web process, the worker and beat all need these folders; whichever starts first makes them.
