@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations messages codes lint browser clamav clean bench bench-web seed-scale bench-upload bench-import bench-audit
+.PHONY: run test test-faults install translations messages codes lint browser clamav clean bench bench-web seed-scale bench-upload bench-import bench-audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cnilcase needs Python 3.11 or newer")'
@@ -71,7 +71,12 @@ clamav:
 	fi
 
 test: translations browser clamav
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not faults" $(PYTEST_ARGS)
+
+# Fault injection (tests/faults, PostgreSQL and Redis): Celery pool processes killed mid-task,
+# database sessions terminated mid-transaction. Not part of `make test`; CI runs both.
+test-faults: translations
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 # Benchmarks: never part of `make test`. Results in bench/results/.
 # `make seed-scale` loads the synthetic million-case database (PostgreSQL, about 20 minutes; SCALE_CASES
