@@ -429,6 +429,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.dashboards.tasks_stats.refresh_dashboard_stats",
         "schedule": crontab(minute="*/15"),
     },
+    # Sends tasks left in the outbox for over a minute (apps.core.outbox): belt and braces beside
+    # manage.py outbox_relay, which needs no broker to start and so recovers from an outage.
+    "outbox-relay": {"task": "apps.core.tasks.relay_outbox", "schedule": 60.0},
 }
 
 # --- Logging ------------------------------------------------------------------------------------
