@@ -1,7 +1,10 @@
 """Staff pages for cases: thin views over ``selectors``, ``permissions`` and ``services``."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
@@ -26,6 +29,7 @@ from .models import Case, Party
 READERS = permissions.READER_ROLES
 OPENERS = frozenset({Role.INVESTIGATOR, Role.MANAGER})
 DEFAULT_TAB = "parties"
+logger = logging.getLogger(__name__)
 
 
 class CaseMixin:
@@ -254,6 +258,14 @@ class TransitionView(RoleRequiredMixin, CaseMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
+        except (OperationalError, InterfaceError):
+            # The database connection was lost mid-change (restart, failover, terminated backend): the
+            # service's one transaction is rolled back whole, so the page says so and offers a retry.
+            logger.exception("case %s: transition interrupted by a database failure", case.pk)
+            form.add_error(None, _("The database could not be reached: the status was not changed. Try again."))
+            response = self.form_invalid(form)
+            response.status_code = 503
+            return response
         messages.success(self.request, _("Status changed."))
         return redirect("cases:tab", pk=case.pk, tab="transitions")
 

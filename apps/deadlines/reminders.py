@@ -1,6 +1,8 @@
 """Deadline reminders and missed-deadline escalations: each one sent once, even across reruns.
 
-One run (the hourly ``tasks.send_deadline_reminders``) under a fresh ``claim_token``:
+One run (the hourly ``tasks.send_deadline_reminders``) under a ``claim_token``: the Celery task's
+id, so that a task redelivered after its worker died (``acks_late`` + ``reject_on_worker_lost``)
+finds the claims it made and sends them at once, rather than after the stale delay:
 
 1. recovery: claims that a run made but never marked sent (it died between the claim and the
    e-mail) and older than ``DEADLINE_REMINDER_STALE_AFTER`` are claimed again under row locks
@@ -249,10 +251,12 @@ def reminders_deliver(*, token: uuid.UUID, now: datetime) -> int:
     return sent
 
 
-def reminders_send_due(*, now: datetime | None = None) -> dict[str, int]:
-    """One run: recover stale claims, escalate missed deadlines, claim due reminders, send what it claimed."""
+def reminders_send_due(*, now: datetime | None = None, token: uuid.UUID | None = None) -> dict[str, int]:
+    """One run: recover stale claims, escalate missed deadlines, claim due reminders, send what it claimed.
+
+    ``token``: the run's identity, the same across redeliveries of one task (a fresh one if none)."""
     now = now or timezone.now()
-    token = uuid.uuid4()
+    token = token or uuid.uuid4()
     recovered = reminders_claim_stale(token=token, now=now)
     missed = reminders_claim_missed(token=token, now=now)
     due = reminders_claim_due(token=token, now=now)

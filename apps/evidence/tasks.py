@@ -15,12 +15,13 @@ from .text import extract_blob_text
 __all__ = ["extract_blob_text", "remove_orphan_blobs", "verify_evidence_integrity"]
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def verify_evidence_integrity() -> dict:
     """Re-hash the next batch of blobs after the saved cursor; start a new pass when due.
 
-    Safe to run twice or after a crash: the cursor moves only with the results it covers, so a
-    batch is at worst verified again (another custody event), never skipped.
+    Safe to run twice or after a crash: the batch's results (custody and audit events, alerts)
+    commit together with the cursor, so a worker killed mid-batch leaves nothing of it, and the
+    redelivered task verifies that batch again, once: never skipped, never recorded twice.
     """
     with transaction.atomic():
         IntegrityCursor.objects.bulk_create([IntegrityCursor(id=1)], ignore_conflicts=True)
