@@ -37,8 +37,11 @@ run: translations
 	@echo "Starting Celery worker and beat (filesystem broker unless CELERY_BROKER_URL is set)..."
 	@DEBUG=1 $(BIN)/celery -A cnilcase worker --beat --loglevel=INFO --concurrency=1 \
 		--schedule=var/celerybeat-schedule > var/celery.log 2>&1 & echo $$! > var/celery.pid
-	@echo "Serving on http://$(HOST):$(PORT)/  (Celery log: var/celery.log)"
-	@trap 'kill $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid' EXIT INT TERM; \
+	@echo "Starting the outbox relay (sends the tasks the broker missed; apps/core/outbox.py)..."
+	@DEBUG=1 $(MANAGE) outbox_relay > var/outbox_relay.log 2>&1 & echo $$! > var/outbox_relay.pid
+	@echo "Serving on http://$(HOST):$(PORT)/  (logs: var/celery.log, var/outbox_relay.log)"
+	@trap 'kill $$(cat var/celery.pid) $$(cat var/outbox_relay.pid) 2>/dev/null; \
+		rm -f var/celery.pid var/outbox_relay.pid' EXIT INT TERM; \
 		DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 codes: $(STAMP)

@@ -330,13 +330,17 @@ def campaign_import_run(import_id: int) -> CampaignImport:
     Progress is committed between batches (outside the merge's transaction) so the page can show
     it. The staged records are deleted whatever happens.
     """
+    # Claimed by one atomic update: a task delivered twice (redelivered, or sent twice by the
+    # outbox relay) finds the import already running or run, even when both copies start together.
+    claimed = CampaignImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, phase="loading"
+    )
     imported = CampaignImport.objects.select_related("campaign__controller").get(pk=import_id)
-    if imported.status != ImportStatus.QUEUED:
-        return imported  # already run (a redelivered task)
+    if not claimed:
+        return imported
     storage = storages["imports"]
     try:
         clock = _Clock(imported)
-        _progress(imported, status=ImportStatus.RUNNING, phase="loading")
         staging.create_staging()
         files = [storage.open(name, "rb") for name in imported.staged_names]
         try:

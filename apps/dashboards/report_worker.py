@@ -44,8 +44,9 @@ def _filename(case: Case) -> str:
 def report_job_run(job_id: int) -> ReportJob:
     """Draw up the report of a queued job; a job already finished is left as it is (a task run twice).
 
-    A job found running was started by a worker that died (the task is acknowledged late): it runs
-    again, and registering the PDF is guarded by the job's row lock, so it happens once.
+    A job found running was started by a worker that died (the task is acknowledged late), or is
+    being drawn up by another copy of the task (the outbox relay may send it twice): it runs again,
+    and registering the PDF is guarded by the job's row lock, so it happens once.
     """
     with transaction.atomic():
         job = ReportJob.objects.select_for_update().select_related("case", "requested_by").get(pk=job_id)
@@ -60,7 +61,8 @@ def report_job_run(job_id: int) -> ReportJob:
         return _register(job.pk, content, pdf)
     except Exception as exc:
         logger.exception("Case-file report %s failed", job_id)
-        ReportJob.objects.filter(pk=job_id).update(
+        # A copy of the task that failed never marks failed a job another copy completed.
+        ReportJob.objects.filter(pk=job_id, evidence__isnull=True).update(
             status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
         )
         return ReportJob.objects.get(pk=job_id)

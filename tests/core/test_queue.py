@@ -1,26 +1,158 @@
-"""Tasks are queued only when the transaction commits."""
+"""Queued tasks go through the outbox: written with the change, sent after the commit, never lost.
+
+The broker-down path here uses a socket that accepts connections and never answers (the worst
+case: no "connection refused" to fail fast on); the outage of a real Redis, with a real worker and
+the relay, is in test_outbox_worker.py.
+"""
+
+import logging
+import socket
+import time
+import uuid
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
+from apps.audit.models import ChainVerification
 from apps.audit.tasks import verify_audit_chain
+from apps.core.models import OutboxMessage
+from apps.core.outbox import outbox_purge, outbox_relay
 from apps.core.queue import enqueue_on_commit
+from cnilcase.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
 
-def test_enqueue_waits_for_commit(django_capture_on_commit_callbacks):
+def test_the_task_is_written_with_the_change_and_sent_after_the_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        enqueue_on_commit(verify_audit_chain)
+        enqueue_on_commit(verify_audit_chain, 7, label="nightly")
+    message = OutboxMessage.objects.get()
+    assert (message.task_name, message.args, message.kwargs) == (verify_audit_chain.name, [7], {"label": "nightly"})
+    assert message.sent_at is None
     assert len(callbacks) == 1
 
 
-def test_nothing_is_sent_for_a_rolled_back_change(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        try:
-            with transaction.atomic():
-                enqueue_on_commit(verify_audit_chain)
-                raise RuntimeError("roll back")
-        except RuntimeError:
-            pass
+def test_a_rolled_back_change_leaves_no_task(django_capture_on_commit_callbacks):
+    def change_that_fails():
+        with transaction.atomic():
+            enqueue_on_commit(verify_audit_chain)
+            raise RuntimeError("roll back")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        change_that_fails()
     assert callbacks == []
+    assert not OutboxMessage.objects.exists()
+    assert not ChainVerification.objects.exists()
+
+
+def test_a_committed_task_runs_and_its_row_is_marked_sent(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(verify_audit_chain)  # eager in tests: runs at the commit
+    assert ChainVerification.objects.get().ok is True
+    assert OutboxMessage.objects.get().sent_at is not None
+
+
+@pytest.fixture
+def silent_broker(monkeypatch, settings):
+    """A "Redis" that accepts connections and never answers; the app pointed at it, not eager."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the variable before its settings
+    celery_app.conf.task_always_eager = False
+    try:
+        yield url
+    finally:
+        celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        listener.close()
+
+
+def test_a_broker_that_does_not_answer_costs_a_bounded_wait_and_the_task_stays_pending(
+    silent_broker, django_capture_on_commit_callbacks, settings, caplog
+):
+    settings.OUTBOX_PUBLISH_TIMEOUT = 0.5
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="apps.core.outbox"), django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(verify_audit_chain)
+    first = time.monotonic() - started
+    assert first < 1.5
+    message = OutboxMessage.objects.get()
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert "Timeout" in message.last_error
+    assert "left in the outbox" in caplog.text
+
+    # The next ones do not wait on the broker again for a while: they go straight to the relay.
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            enqueue_on_commit(verify_audit_chain)
+    assert time.monotonic() - started < 0.5
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 6
+
+    # The relay fails within the same bound, marks the first row only, and keeps them all.
+    started = time.monotonic()
+    result = outbox_relay()
+    assert time.monotonic() - started < 1.5
+    assert (result.sent, result.pending) == (0, 6)
+    assert OutboxMessage.objects.order_by("id").first().attempts == 2
+    assert not ChainVerification.objects.exists()
+
+
+def test_the_relay_sends_pending_rows_and_marks_them_sent(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # as if the broker had been down
+        for _ in range(3):
+            enqueue_on_commit(verify_audit_chain)
+    old = timezone.now() - timedelta(seconds=5)
+    OutboxMessage.objects.update(created_at=old)
+    out = StringIO()
+    call_command("outbox_relay", "--once", stdout=out)
+    assert "sent 3, pending 0" in out.getvalue()
+    assert ChainVerification.objects.count() == 3
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    call_command("outbox_relay", "--once", stdout=out)
+    assert ChainVerification.objects.count() == 3  # nothing sent twice
+
+
+def test_the_relay_leaves_the_youngest_rows_to_the_publication_at_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        enqueue_on_commit(verify_audit_chain)
+    out = StringIO()
+    call_command("outbox_relay", "--once", "--min-age", "60", stdout=out)
+    assert "sent 0, pending 1" in out.getvalue()
+    call_command("outbox_relay", "--once", "--min-age", "0", stdout=out)
+    assert "sent 1, pending 0" in out.getvalue()
+
+
+def _row(**fields) -> OutboxMessage:
+    return OutboxMessage.objects.create(task_id=uuid.uuid4(), task_name=verify_audit_chain.name, **fields)
+
+
+def test_sent_rows_are_purged_after_the_retention_period_pending_ones_never(settings):
+    settings.OUTBOX_KEEP_SENT_DAYS = 7
+    now = timezone.now()
+    old_sent = _row(created_at=now - timedelta(days=9), sent_at=now - timedelta(days=8))
+    recent = _row(created_at=now - timedelta(days=2), sent_at=now - timedelta(days=1))
+    old_pending = _row(created_at=now - timedelta(days=30))
+    assert outbox_purge() == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, old_pending.pk}
+    assert not OutboxMessage.objects.filter(pk=old_sent.pk).exists()
+
+
+def test_the_status_shows_the_pending_count_and_old_rows_are_a_warning(settings, caplog):
+    settings.OUTBOX_WARN_PENDING_SECONDS = 300
+    now = timezone.now()
+    _row(created_at=now - timedelta(minutes=10))
+    _row(created_at=now)
+    _row(created_at=now - timedelta(days=1), sent_at=now)
+    out = StringIO()
+    call_command("outbox_relay", "--status", stdout=out)
+    assert "pending 2" in out.getvalue()
+    assert "sent and kept 1" in out.getvalue()
+    with caplog.at_level(logging.WARNING, logger="apps.core.outbox"):
+        call_command("outbox_relay", "--once", "--min-age", "3600", stdout=StringIO())
+    assert "2 tasks pending in the outbox" in caplog.text
