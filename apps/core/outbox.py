@@ -99,12 +99,13 @@ def outbox_publish_now(message_id: int, *, using: str | None = None, app: Celery
     app = app or current_app
     using = using or router.db_for_write(OutboxMessage)
     rows = OutboxMessage.objects.using(using)
-    if app.conf.task_always_eager:
-        message = rows.get(pk=message_id)
-        try:
-            _publish(app, message, None)  # a task's error reaches the caller, as Celery's eager mode wants
-        finally:
-            rows.filter(pk=message_id).update(sent_at=timezone.now())
+    if app.conf.task_always_eager:  # tests, and a demo without a worker: the task runs here and now
+        with transaction.atomic(using=using):
+            message = _locked(rows.filter(pk=message_id, sent_at__isnull=True)).first()
+            if message is None:
+                return False
+            rows.filter(pk=message.pk).update(sent_at=timezone.now())
+        _publish(app, message, None)  # outside the transaction: a task's error reaches the caller
         return True
     broker = app.conf.broker_write_url
     if time.monotonic() < _paused_until.get(broker, 0.0):

@@ -7,6 +7,7 @@ the relay, is in test_outbox_worker.py.
 
 import logging
 import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -14,13 +15,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.models import ChainVerification
 from apps.audit.tasks import verify_audit_chain
 from apps.core.models import OutboxMessage
-from apps.core.outbox import outbox_purge, outbox_relay
+from apps.core.outbox import outbox_publish_now, outbox_purge, outbox_relay
 from apps.core.queue import enqueue_on_commit
 from cnilcase.celery import app as celery_app
 
@@ -156,3 +157,40 @@ def test_the_status_shows_the_pending_count_and_old_rows_are_a_warning(settings,
     with caplog.at_level(logging.WARNING, logger="apps.core.outbox"):
         call_command("outbox_relay", "--once", "--min-age", "3600", stdout=StringIO())
     assert "2 tasks pending in the outbox" in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_never_send_the_same_row():
+    """A row another relay holds (SELECT … FOR UPDATE SKIP LOCKED) is skipped, not waited for nor sent."""
+    old = timezone.now() - timedelta(minutes=1)
+    held, *others = [_row(created_at=old) for _ in range(3)]
+    locked, release = threading.Event(), threading.Event()
+
+    def other_relay():
+        try:
+            with transaction.atomic():
+                list(OutboxMessage.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_relay)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        result = outbox_relay()
+        assert time.monotonic() - started < 5  # did not wait for the lock
+        assert (result.sent, result.pending) == (2, 1)
+        assert set(OutboxMessage.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)) == {
+            row.pk for row in others
+        }
+        assert outbox_publish_now(held.pk) is False  # nor does the publication after a commit
+    finally:
+        release.set()
+        thread.join()
+    assert ChainVerification.objects.count() == 2
+    assert outbox_relay().sent == 1
+    assert ChainVerification.objects.count() == 3
