@@ -100,8 +100,8 @@ class Worker:
     """``celery worker --pool prefork --concurrency 1`` in a process of its own, on a queue of its own,
     with the test database, a file e-mail backend in a temporary folder, and the test's evidence folder."""
 
-    def __init__(self, tmp_path: Path, evidence_root: Path, env: dict[str, str]):
-        self.queue = f"faults-{uuid.uuid4().hex[:12]}"
+    def __init__(self, tmp_path: Path, evidence_root: Path, env: dict[str, str], queue: str | None = None):
+        self.queue = queue or f"faults-{uuid.uuid4().hex[:12]}"
         self.log_path = tmp_path / "worker.log"
         self.mail_dir = tmp_path / "mail"
         self.mail_dir.mkdir(parents=True)
@@ -136,7 +136,7 @@ class Worker:
                 "--queues",
                 self.queue,
                 "--hostname",
-                f"{self.queue}@%h",
+                f"{self.log_path.parent.name}-{self.queue}@%h",
                 "--loglevel",
                 "INFO",
                 "--without-gossip",
@@ -169,6 +169,15 @@ class Worker:
         self.killed.append(children[0])
         wait_until(lambda: not Path(f"/proc/{children[0]}").exists() or _zombie(children[0]), "the pool process to die")
         return children[0]
+
+    def kill_everything(self) -> None:
+        """SIGKILL the main process and its pool, as when the machine is lost: nothing is put back."""
+        children = self.pool_processes()
+        for pid in [self.process.pid, *children]:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=WAIT)
+        for pid in children:
+            wait_until(lambda pid=pid: not Path(f"/proc/{pid}").exists() or _zombie(pid), "the pool to die")
 
     def count(self, pattern: str) -> int:
         return len(re.findall(pattern, self.log()))
@@ -219,9 +228,9 @@ def fault_worker(transactional_db, tmp_path, evidence_root):
     """Start a worker with ``worker(**env)``; stopped (and its queue purged) before the database is flushed."""
     workers: list[Worker] = []
 
-    def start(**env) -> Worker:
+    def start(queue: str | None = None, **env) -> Worker:
         celery_app.conf.task_always_eager = False  # from here on, tasks go to the worker
-        worker = Worker(tmp_path / f"w{len(workers)}", evidence_root, {k: str(v) for k, v in env.items()})
+        worker = Worker(tmp_path / f"w{len(workers)}", evidence_root, {k: str(v) for k, v in env.items()}, queue)
         workers.append(worker)
         return worker.start()
 

@@ -8,6 +8,7 @@ task's own writes wait on it), so the kill always lands mid-task, after part of 
 import errno
 import os
 import re
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -196,4 +197,43 @@ def test_reminder_run_killed_while_claiming_and_while_sending_loses_none_and_rep
     assert max(pairs.values()) == 1  # in-app notifications: exactly once
     assert {re.search(r"\b[MR]\d\d\b", title).group() for _recipient, title in pairs} == set(titles)
     assert AuditEvent.objects.filter(action=AuditAction.DEADLINE_MISSED).count() == 6  # each miss once
+    assert verify_chain().ok
+
+
+def test_whole_worker_killed_mid_task_is_redelivered_after_the_visibility_timeout(fault_worker, side, evidence_root):
+    """The main process dies too (the machine is lost): nothing puts the message back, Redis hands it
+    out again once it has been unacknowledged for the visibility timeout (here 5 s, 30 min by default)."""
+    investigator = make_staff("ines@cnil.test", roles=("investigator",), full_name="Inès Leroy")
+    case = case_services.case_open(actor=investigator, origin="ex_officio", legal_regime="gdpr", title="Preuves")
+    items = [
+        evidence_services.evidence_register(
+            actor=investigator,
+            case=case,
+            upload=ContentFile(b"%PDF-1.4\n%% piece " + str(n).encode() * 4096, name=f"{n}.pdf"),
+            title=f"Pièce {n}",
+            source="public",
+        )
+        for n in range(5)
+    ]
+    lost = fault_worker()
+    watcher = side()
+    stall = StalledFile(evidence_root / items[2].blob.storage_name)
+    task = verify_evidence_integrity.apply_async(queue=lost.queue)
+    try:
+        wait_until(stall.reached, "the run to reach the stalled file")
+        (writer,) = writer_sessions(watcher, CUSTODY_TABLE)
+        stall.restore()
+        lost.kill_everything()
+        killed_at = time.monotonic()
+        wait_until(lambda: not backend_alive(watcher, writer[0]), "the dead run's session to end")
+    finally:
+        stall.close()
+
+    survivor = fault_worker(queue=lost.queue, CELERY_VISIBILITY_TIMEOUT=5)
+    survivor.wait_for(rf"{task.id}\] succeeded")
+    assert time.monotonic() - killed_at >= 5  # not handed out again before the visibility timeout
+    assert LOST not in lost.log()  # nobody put it back: the visibility timeout did
+    assert survivor.count(rf"{task.id}\] received") == 1
+    verified = Counter(CustodyEvent.objects.filter(kind="verified").values_list("evidence_id", flat=True))
+    assert verified == Counter({item.pk: 1 for item in items})
     assert verify_chain().ok
