@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "csp",
     "guardian",
@@ -166,6 +167,20 @@ OTP_TOTP_ISSUER = "cnilcase"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 RECOVERY_CODE_COUNT = 10
+# Passkeys (django-otp-webauthn), a second factor of their own and the one administrators need to
+# reach the admin (apps/accounts/passkeys.py). The relying party ID is the domain passkeys are bound
+# to and the allowed origins those whose pages may use them: empty, the request's own host and origin
+# (the host already vetted by ALLOWED_HOSTS). Set both in production: changing the RP ID later voids
+# every passkey registered. No passwordless login: a passkey is the second factor, after the password.
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default="")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "apps.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="cnilcase")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=[])
+OTP_WEBAUTHN_HELPER_CLASS = "apps.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_TIMEOUT_SECONDS = env.int("OTP_WEBAUTHN_TIMEOUT_SECONDS", default=5 * 60)
+# The library's check wants OTP_WEBAUTHN_ALLOWED_ORIGINS set; PasskeyHelper falls back to the request's origin.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours

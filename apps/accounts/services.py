@@ -12,25 +12,30 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.models import WebAuthnCredential
+from webauthn.helpers.exceptions import WebAuthnException
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 
 from .choices import Role, UserKind
 from .models import User
-from .selectors import active_administrators, has_second_factor, totp_device_for
+from .selectors import active_administrators, has_second_factor, may_manage_passkeys, totp_device_for
 
 if TYPE_CHECKING:
     from django_otp.models import Device
+    from django_otp_webauthn.helpers import WebAuthnHelper
 
 TOTP_DEVICE_NAME = "totp"
 RECOVERY_DEVICE_NAME = "recovery"
+PASSKEY_DEVICE_NAME = "passkey"
 USER_OBJECT_TYPE = "accounts.user"
 
 
@@ -373,9 +378,10 @@ def second_factor_verify(*, actor: User, token: str, ip: str | None) -> Device |
 
 @transaction.atomic
 def second_factor_reset(*, actor: User, user: User, ip: str | None = None) -> None:
-    """Remove a user's second factor (lost phone); they enrol again at their next login."""
+    """Remove a user's second factors (lost phone or passkey); they enrol again at their next login."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     _end_sessions(user)
     _event(
         AuditAction.OTP_RESET,
@@ -384,3 +390,92 @@ def second_factor_reset(*, actor: User, user: User, ip: str | None = None) -> No
         summary=_("Second factor reset for %(email)s") % {"email": user.email},
         ip=ip,
     )
+
+
+# --- Passkeys (apps/accounts/passkeys.py runs the ceremonies) --------------------------------------
+
+# What a refused passkey may raise: the library's refusals (unknown passkey, someone else's), py_webauthn's
+# (bad signature, challenge, origin or RP ID) and malformed JSON from the browser.
+_PASSKEY_REFUSALS = (OTPWebAuthnApiError, WebAuthnException, ValueError, KeyError, TypeError)
+
+
+def _refuse_unless_may_manage_passkeys(actor: User) -> None:
+    if not may_manage_passkeys(actor):
+        raise PermissionDenied(_("Confirm this session with one of your passkeys before changing your passkeys."))
+
+
+@transaction.atomic
+def passkey_register(*, actor: User, helper: WebAuthnHelper, state: dict, data: dict, ip: str | None):
+    """Check the browser's answer to a registration challenge and save the actor's new passkey.
+
+    ``helper`` (django-otp-webauthn) checks the challenge, origin and RP ID and builds the
+    credential; the library's errors pass through to the caller. Refused (``PermissionDenied``)
+    unless ``may_manage_passkeys``.
+    """
+    _refuse_unless_may_manage_passkeys(actor)
+    credential = helper.register_complete(user=actor, state=state, data=data)
+    credential.name = PASSKEY_DEVICE_NAME
+    credential.save(update_fields=["name"])
+    _event(
+        AuditAction.PASSKEY_REGISTERED,
+        actor=actor,
+        user=actor,
+        summary=_("Passkey registered"),
+        ip=ip,
+        passkey=credential.pk,
+        aaguid=credential.aaguid,
+    )
+    return credential
+
+
+@transaction.atomic
+def passkey_remove(*, actor: User, credential_id: int, ip: str | None) -> None:
+    """Remove one of the actor's own passkeys (``Http404``-like ``ValidationError`` for any other id)."""
+    _refuse_unless_may_manage_passkeys(actor)
+    credential = WebAuthnCredential.objects.filter(user=actor, pk=credential_id).first()
+    if credential is None:
+        raise ValidationError(_("This passkey does not exist."))
+    credential.delete()
+    _event(
+        AuditAction.PASSKEY_REMOVED,
+        actor=actor,
+        user=actor,
+        summary=_("Passkey removed"),
+        ip=ip,
+        passkey=credential_id,
+    )
+
+
+def passkey_verify(*, actor: User, helper: WebAuthnHelper, state: dict, data: dict, ip: str | None):
+    """Check a passkey's signature over the challenge for the actor (after their password); returns the
+    credential, or raises ``ValidationError``.
+
+    Only the actor's own, confirmed passkeys count. Success updates the passkey's signature counter
+    and records the event together; a refusal is recorded in a transaction of its own, so it stays
+    recorded.
+    """
+    try:
+        with transaction.atomic():
+            credential = helper.authenticate_complete(user=actor, state=state, data=data)
+            if not credential.confirmed or credential.user_id != actor.pk or not actor.is_active:
+                raise ValidationError("passkey disabled")
+            _event(
+                AuditAction.PASSKEY_VERIFIED,
+                actor=actor,
+                user=actor,
+                summary=_("Second factor verified with a passkey"),
+                ip=ip,
+                passkey=credential.pk,
+            )
+    except (*_PASSKEY_REFUSALS, ValidationError) as exc:
+        with transaction.atomic():
+            _event(
+                AuditAction.PASSKEY_FAILED,
+                actor=actor,
+                user=actor,
+                summary=_("Passkey refused"),
+                ip=ip,
+                reason=getattr(exc, "code", None) or type(exc).__name__,
+            )
+        raise ValidationError(_("This passkey was not accepted.")) from exc
+    return credential

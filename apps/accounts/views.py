@@ -11,7 +11,8 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +24,7 @@ from django_otp import login as otp_login
 from apps.audit.services import client_ip
 from apps.core.registry import home_panels
 
-from . import selectors, services
+from . import passkeys, selectors, services
 from .choices import ROLE_DESCRIPTIONS, Role, UserKind
 from .forms import EnrolmentForm, LoginForm, TokenForm
 from .permissions import RoleRequiredMixin
@@ -119,7 +120,11 @@ class OTPVerifyView(PendingSecondFactorMixin, FormView):
         return HttpResponseRedirect(_safe_next(self.request, home_url_for(self.request.user)))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+        context = super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+        if selectors.has_passkey(self.request.user):
+            # The passkey button beside the code form (apps/accounts/passkeys.py checks the answer).
+            context.update(passkeys.script_context(self.request, verify=True), has_passkey=True)
+        return context
 
 
 class OTPSetupView(PendingSecondFactorMixin, FormView):
@@ -177,6 +182,52 @@ class RecoveryCodesView(LoginRequiredMixin, TemplateView):
             actor=request.user, ip=client_ip(request)
         )
         return redirect("accounts:recovery_codes")
+
+
+class PasskeysView(RoleRequiredMixin, TemplateView):
+    """A staff member's passkeys: add one, remove one, or confirm this session with one (the admin
+    sends administrators here, with ``?next=``, until their session is verified with a passkey)."""
+
+    template_name = "accounts/passkeys.html"
+    allowed_roles = None
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        mine = selectors.passkeys_for(user)
+        verified_with_passkey = selectors.verified_with_passkey(user)
+        may_manage = selectors.may_manage_passkeys(user)
+        return super().get_context_data(
+            passkeys=mine,
+            verified_with_passkey=verified_with_passkey,
+            may_manage=may_manage,
+            next=_safe_next(self.request, ""),
+            **passkeys.script_context(
+                self.request, register=may_manage, verify=bool(mine) and not verified_with_passkey
+            ),
+            **kwargs,
+        )
+
+
+class PasskeyRemoveView(RoleRequiredMixin, View):
+    """POST only: removes one of the user's own passkeys (any other id is a 404)."""
+
+    allowed_roles = None
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            credential_id = int(request.POST.get("passkey", ""))
+        except ValueError:
+            raise Http404 from None
+        try:
+            services.passkey_remove(actor=request.user, credential_id=credential_id, ip=client_ip(request))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        except ValidationError:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The passkey has been removed."))
+        return redirect("accounts:passkeys")
 
 
 class PasswordChangeView(LoginRequiredMixin, FormView):
