@@ -61,6 +61,7 @@ from apps.organisations import services as organisation_services
 from apps.outcomes import appeals, sanctions
 from apps.outcomes import services as outcome_services
 from apps.outcomes.models import Obligation
+from tests.accounts.passkey_support import log_in_with_passkey
 from tests.outcomes.support import procedure_ready
 from tests.support import PASSWORD, log_in_verified, make_staff
 
@@ -172,6 +173,13 @@ DECLARED: dict[str, Expect] = {
     # Account pages every verified account uses, staff and organisation users alike.
     "accounts:recovery_codes": Expect(anonymous=LOGIN, default=200),
     "accounts:password_change": Expect(anonymous=LOGIN, default=200),
+    # Passkeys: the page is any staff member's (RoleRequiredMixin); removal is POST only; the WebAuthn
+    # ceremonies (JSON, POST only) answer 403 to anonymous visitors.
+    "accounts:passkey_remove": Expect(anonymous=LOGIN, default=405),
+    "accounts:passkey_add_begin": Expect(anonymous=403, default=405),
+    "accounts:passkey_add_complete": Expect(anonymous=403, default=405),
+    "accounts:passkey_verify_begin": Expect(anonymous=403, default=405),
+    "accounts:passkey_verify_complete": Expect(anonymous=403, default=405),
     # The organisation portal: staff are sent to its login page like anonymous visitors.
     "portal:login": Expect(anonymous=200, default=200),
     "portal:logout": Expect(anonymous=405, default=405),
@@ -273,7 +281,8 @@ def actor_clients(db):
         roles = () if actor == "no_role" else (actor,)
         users[actor] = make_staff(f"{actor}@cnil.test", roles=roles, full_name=actor.title())
         c = Client()
-        log_in_verified(c, users[actor])
+        # The admin needs a session verified with a passkey (apps/accounts/admin_site.py).
+        (log_in_with_passkey if actor == Role.ADMINISTRATOR else log_in_verified)(c, users[actor])
         clients[actor] = c
     return clients, users
 
