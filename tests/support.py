@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from contextlib import contextmanager
 
@@ -16,6 +17,16 @@ from apps.accounts.models import User
 from apps.organisations import services as organisation_services
 
 PASSWORD = "correct horse battery staple 42"
+
+_PER_RESPONSE = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|nonce="[^"]+"')
+
+
+def comparable_page(response_or_text) -> str:
+    """A page's HTML without what changes on every response (CSRF token, CSP nonce), so that two
+    answers can be compared for "the same page"."""
+    text = getattr(response_or_text, "content", response_or_text)
+    text = text.decode() if isinstance(text, bytes) else text
+    return _PER_RESPONSE.sub("", text)
 
 
 def make_staff(email: str = "agent@cnil.test", roles=("investigator",), *, full_name: str = "Agent Test", totp=True):

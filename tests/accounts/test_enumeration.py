@@ -20,15 +20,13 @@ from apps.accounts import services as account_services
 from apps.accounts.models import User
 from apps.cases import services as case_services
 from apps.info_requests import services as info_request_services
-from tests.support import PASSWORD, make_organisation, make_staff, valid_siren
+from tests.support import PASSWORD, comparable_page, make_organisation, make_staff, valid_siren
 from tests.test_authorization_matrix import all_patterns
 
 pytestmark = pytest.mark.django_db
 
 STAFF_LOGIN, PORTAL_LOGIN = "/accounts/login/", "/portal/login/"
 WRONG_CREDENTIALS_FR = "L’adresse électronique ou le mot de passe est incorrect."
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-NONCE = re.compile(r'nonce="[^"]+"')
 UNKNOWN = "personne@inconnu.example"
 
 
@@ -83,7 +81,7 @@ def accounts(db):
 def _page(response, email: str) -> tuple:
     """What a visitor sees: the status, where it redirects, the cookies set, the page without its one-time
     tokens and without the address typed (which the form shows back)."""
-    body = NONCE.sub("", CSRF.sub("", response.content.decode())).replace(email, "EMAIL")
+    body = comparable_page(response).replace(email, "EMAIL")
     return response.status_code, response.get("Location"), tuple(sorted(response.cookies)), body
 
 
