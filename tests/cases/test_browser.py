@@ -109,7 +109,7 @@ def test_case_list_filters_update_the_rows_in_place(browser_page, login):
     browser_page.goto("/cases/")
     page.evaluate("window.__sameDocument = true")
     page.select_option("#f-origin", "ex_officio")
-    page.wait_for_function("!document.querySelector('#case-table').innerText.includes('Plainte A')")
+    page.wait_for_function("() => !document.querySelector('#case-table').innerText.includes('Plainte A')")
     assert "Auto-saisine B" in page.inner_text("#case-table")
     assert page.evaluate("window.__sameDocument") is True, "the rows changed without a page load"
     assert "origin=ex_officio" in page.url

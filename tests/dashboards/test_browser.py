@@ -29,7 +29,7 @@ def test_filter_to_evidence_and_see_my_download_then_older_entries(browser_page,
     page.evaluate("window.sameDocument = true")
     page.check("input[name=kind][value=evidence]", force=True)
     page.wait_for_url("**/tab/timeline/?kind=evidence*")
-    page.wait_for_function("!document.querySelector('#timeline tbody tr[data-kind=\"case\"]')")
+    page.wait_for_function("() => !document.querySelector('#timeline tbody tr[data-kind=\"case\"]')")
     browser_page.check_accessibility()
     rows = page.locator("#timeline tbody tr")
     assert rows.count() == 3  # registered (custody and history), downloaded
@@ -44,7 +44,7 @@ def test_filter_to_evidence_and_see_my_download_then_older_entries(browser_page,
     first = page.locator("#timeline tbody tr").first.get_attribute("id")
     page.click("#timeline-older")
     page.wait_for_url("**/tab/timeline/?after=*")
-    page.wait_for_function(f"!document.getElementById('{first}')")
+    page.wait_for_function(f"() => !document.getElementById('{first}')")
     browser_page.check_accessibility()
     assert page.locator("#timeline tbody tr").count() > 0
     assert page.locator("#timeline-newest").is_visible()

@@ -42,7 +42,7 @@ def test_a_manager_filters_by_sector_exports_a_table_and_opens_the_incident(brow
     page.wait_for_url("**/dashboard/")
     browser_page.check_accessibility()
     assert page.locator("#kf-open").inner_text() == "5"
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-monthly'))")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-monthly'))")
 
     page.select_option("#id_sector", str(health.pk))
     page.click("#dashboard-filter")
