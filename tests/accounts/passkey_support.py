@@ -131,3 +131,24 @@ def log_in_with_passkey(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = credential.persistent_id
     session.save()
+
+
+def virtual_authenticator(page) -> tuple:
+    """Give a Playwright page Chromium's virtual authenticator (DevTools protocol): a platform passkey
+    store that verifies the user at once. Returns the CDP session and the authenticator's id."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, added["authenticatorId"]

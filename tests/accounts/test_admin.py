@@ -5,7 +5,8 @@ import pytest
 from apps.accounts.models import User
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
-from tests.support import log_in_verified, make_staff
+from tests.accounts.passkey_support import log_in_with_passkey
+from tests.support import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = make_staff("admin@cnil.test", roles=("administrator",), full_name="Amina Diallo")
-    log_in_verified(client, admin)
+    log_in_with_passkey(client, admin)  # the admin needs a session verified with a passkey
     client.admin = admin
     return client
 

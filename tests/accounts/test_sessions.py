@@ -21,6 +21,7 @@ from apps.accounts.models import User
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEvent
 from apps.cases import services as case_services
+from tests.accounts.passkey_support import log_in_with_passkey
 from tests.portal.conftest import make_portal_user
 from tests.support import PASSWORD, fresh_code, log_in_verified, make_organisation, make_staff, valid_siren
 
@@ -268,7 +269,7 @@ def test_a_password_change_ends_the_users_other_sessions_and_no_one_elses(agent,
 def test_deactivation_in_the_admin_ends_every_session_of_the_account_at_once(agent):
     admin = make_staff("admin@cnil.test", roles=("administrator",))
     admin_client = Client()
-    log_in_verified(admin_client, admin)
+    log_in_with_passkey(admin_client, admin)
     browsers = [Client(), Client()]
     for browser in browsers:
         log_in_verified(browser, agent)
