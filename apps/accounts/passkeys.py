@@ -194,7 +194,8 @@ def script_context(request, *, register: bool = False, verify: bool = False) -> 
     translated, and which ceremonies the page offers."""
     config = {
         "autocompleteLoginFieldSelector": None,
-        "nextFieldSelector": "input[name='next']",
+        # Not input[name=next]: the language switcher's form has one too, earlier in the page.
+        "nextFieldSelector": "#passkey-next",
         "csrfToken": csrf.get_token(request),
         "beginAuthenticationUrl": reverse("accounts:passkey_verify_begin"),
         "completeAuthenticationUrl": reverse("accounts:passkey_verify_complete"),

@@ -131,8 +131,10 @@ def test_the_second_factor_page_offers_the_passkey_only_to_those_who_have_one(ag
     without = _password_only(agent).get("/accounts/2fa/verify/").content.decode()
     assert 'id="passkey-verification"' not in without
     make_passkey(agent)
-    page = _password_only(agent).get("/accounts/2fa/verify/").content.decode()
+    page = _password_only(agent).get("/accounts/2fa/verify/?next=/cases/").content.decode()
     assert 'id="passkey-verification-placeholder"' in page
+    # Where the script sends the user afterwards (not the language switcher's own "next" field).
+    assert '<input type="hidden" id="passkey-next" value="/cases/">' in page
     assert "django_otp_webauthn/otp_webauthn_auth.js" in page
     assert 'id="passkey-strings"' in page  # the library's strings, in the page's language
 

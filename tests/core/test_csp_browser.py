@@ -7,6 +7,7 @@ from django.conf import settings
 
 from apps.cases import services as case_services
 from apps.info_requests.models import InfoRequest
+from tests.accounts.passkey_support import virtual_authenticator
 from tests.portal.conftest import make_portal_user, send_request
 from tests.support import PASSWORD, fresh_code, make_organisation, make_staff, valid_siren
 
@@ -54,10 +55,23 @@ def test_staff_admin_and_portal_pages_load_without_policy_violations(browser_pag
     # The login page, the second factor and the home page (the login fixture checks each with axe).
     login(lead)
     watch.assert_none()
+    # The passkey pages run django-otp-webauthn's scripts: a passkey is registered with Chromium's virtual
+    # authenticator and confirms the session, which the admin requires.
+    virtual_authenticator(page)
+    browser_page.goto("/accounts/passkeys/?next=/admin/")
+    page.click("#passkey-register-button")
+    page.wait_for_selector("#passkey-verification-button")
+    browser_page.check_accessibility()
+    watch.assert_none()
+    page.click("#passkey-verification-button")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    browser_page.check_accessibility()
+    watch.assert_none()
     # The admin's inner pages are left out: axe-core flags Django's own breadcrumbs (links told by colour).
     for path in (f"/cases/{case.pk}/", "/dashboard/", "/admin/"):
         response = browser_page.goto(path)
         assert response.status == 200, path
+        assert page.url == f"{live_server.url}{path}"
         watch.assert_none()
 
     # An htmx request under the policy: the case list filters swap the results in place.
