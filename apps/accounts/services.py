@@ -377,8 +377,11 @@ def second_factor_verify(*, actor: User, token: str, ip: str | None) -> Device |
 
 
 @transaction.atomic
-def second_factor_reset(*, actor: User, user: User, ip: str | None = None) -> None:
-    """Remove a user's second factors (lost phone or passkey); they enrol again at their next login."""
+def second_factor_reset(*, actor: User | None, user: User, ip: str | None = None) -> None:
+    """Remove a user's second factors (lost phone or passkey); they enrol again at their next login.
+
+    ``actor`` is None when an operator runs ``manage.py reset_second_factor`` on the server (the last
+    administrator's lost passkey: no one else could reset it in the admin)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()
