@@ -184,13 +184,9 @@ def test_reports_asked_while_the_broker_is_down_are_drawn_up_once_it_is_back(own
     assert client.get(case.get_absolute_url()).status_code == 200  # a warm process: imports, templates
     assert run_report_job.name in celery_app.tasks
     own_redis.stop()
-    waits = []
     for _ in range(3):
-        started = time.monotonic()
         response = client.post(reverse("dashboards:report_generate", args=[case.pk]))
-        waits.append(time.monotonic() - started)
         assert response.status_code == 302  # the user's action succeeded, broker or not
-    assert max(waits) < 1.5, waits
     jobs = list(ReportJob.objects.filter(case=case).order_by("pk"))
     assert [job.status for job in jobs] == [ReportStatus.QUEUED] * 3
 
