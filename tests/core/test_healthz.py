@@ -1,7 +1,5 @@
 import pytest
 
-from cnilcase.celery import app as celery_app
-
 pytestmark = pytest.mark.django_db
 
 
@@ -16,7 +14,9 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_healthz_is_503_when_the_broker_does_not_answer(client, monkeypatch):
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    monkeypatch.setattr(celery_app.conf, "broker_write_url", "redis://127.0.0.1:9/0")
+    # Through the variable Celery reads first: setting the attribute would leave a fixed
+    # broker_write_url in the app's configuration after the test, for every later test.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:9/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()

@@ -88,6 +88,7 @@ def own_redis(monkeypatch, settings):
     redis = OwnRedis()
     redis.start()
     monkeypatch.setenv("CELERY_BROKER_URL", redis.url)  # Celery reads the variable before its settings
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", redis.url)  # and this one before the read URL
     celery_app.close()  # no pooled connection to another broker
     celery_app.conf.task_always_eager = False
     try:

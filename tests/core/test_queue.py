@@ -89,6 +89,7 @@ def silent_broker(monkeypatch, settings):
     """The app pointed at a broker that never answers, not eager."""
     broker = SilentBroker()
     monkeypatch.setenv("CELERY_BROKER_URL", broker.url)  # Celery reads the variable before its settings
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", broker.url)  # and this one before the read URL
     celery_app.conf.task_always_eager = False
     try:
         yield broker
