@@ -17,6 +17,7 @@ from tests.support import make_staff
 @pytest.fixture
 def real_worker(settings):
     celery_app.conf.task_always_eager = False
+    celery_app.control.purge()  # messages an earlier, interrupted run left in this Redis database
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
             yield worker
