@@ -49,8 +49,3 @@ def active_managers() -> list[User]:
     return list(
         User.objects.filter(is_active=True, kind=UserKind.STAFF, groups__name=Role.MANAGER).distinct().order_by("pk")
     )
-
-
-def user_by_email(email: str) -> User | None:
-    """The account with this address, whatever its case, or None."""
-    return User.objects.filter(email__iexact=email.strip()).first()

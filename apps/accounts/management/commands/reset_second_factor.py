@@ -7,7 +7,8 @@ ended, and the reset recorded in the audit log like the admin's (with no actor: 
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts import selectors, services
+from apps.accounts import services
+from apps.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -17,8 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args, email: str, **options):
-        user = selectors.user_by_email(email)
-        if user is None:
-            raise CommandError(f"No account has the address {email!r}.")
+        try:
+            user = User.objects.get_by_natural_key(email.strip())  # the address, whatever its case
+        except User.DoesNotExist:
+            raise CommandError(f"No account has the address {email!r}.") from None
         services.second_factor_reset(actor=None, user=user)
         self.stdout.write(f"Second factors of {user.email} removed: they enrol again at their next login.")
