@@ -386,6 +386,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 # the longest measured is a 33-million-row campaign import, about 3 minutes (bench/import_campaign.py).
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_VISIBILITY_TIMEOUT - 5 * 60)
+# How often a running worker looks for messages past the visibility timeout (kombu scans at start,
+# then only every 10th tick of 10 s by default, i.e. every 100 s); here every tick of this many seconds.
+CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=60)
 _celery_fs = VAR_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -396,7 +399,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    else {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+        "unacked_restore_throttle": 1,
+    }
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     # The web process, the worker and beat all need these folders; whichever starts first makes them.

@@ -30,10 +30,6 @@ from cnilcase.celery import app as celery_app
 WAIT = 60  # seconds: the longest any step may take before the test fails
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "faults: fault injection (make test-faults): kills workers, terminates sessions")
-
-
 def database_url() -> str:
     db = connection.settings_dict
     password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""

@@ -202,7 +202,8 @@ def test_reminder_run_killed_while_claiming_and_while_sending_loses_none_and_rep
 
 def test_whole_worker_killed_mid_task_is_redelivered_after_the_visibility_timeout(fault_worker, side, evidence_root):
     """The main process dies too (the machine is lost): nothing puts the message back, Redis hands it
-    out again once it has been unacknowledged for the visibility timeout (here 5 s, 30 min by default)."""
+    out again once it has been unacknowledged for the visibility timeout (here 5 s, 30 min by default)
+    and a running worker next looks for it."""
     investigator = make_staff("ines@cnil.test", roles=("investigator",), full_name="Inès Leroy")
     case = case_services.case_open(actor=investigator, origin="ex_officio", legal_regime="gdpr", title="Preuves")
     items = [
@@ -229,7 +230,9 @@ def test_whole_worker_killed_mid_task_is_redelivered_after_the_visibility_timeou
     finally:
         stall.close()
 
-    survivor = fault_worker(queue=lost.queue, CELERY_VISIBILITY_TIMEOUT=5)
+    # It looks for overdue messages every second: a second worker started within the timeout would
+    # otherwise look once at start, too early, and next only a minute later.
+    survivor = fault_worker(queue=lost.queue, CELERY_VISIBILITY_TIMEOUT=5, CELERY_UNACKED_RESTORE_INTERVAL=1)
     survivor.wait_for(rf"{task.id}\] succeeded")
     assert time.monotonic() - killed_at >= 5  # not handed out again before the visibility timeout
     assert LOST not in lost.log()  # nobody put it back: the visibility timeout did
