@@ -159,6 +159,15 @@ def build_small(w: World) -> None:
     deadline_services.deadline_create(
         actor=agent, case=w.small, kind="rapporteur_reply", started_at=timezone.now(), start_event="Réponse"
     )
+    request_services.request_create(
+        actor=agent,
+        case=w.small,
+        parties=[party],
+        subject="Demande",
+        letter="Madame, Monsieur…",
+        questions=[{"text": "Question", "expects": "text"}],
+        period_days=15,
+    )
     # The portal's small set: another case, one party, one request with one question, answered.
     w.portal_small_case = case_services.case_open(
         actor=agent, origin="ex_officio", legal_regime="gdpr", title="Dossier portail"
@@ -343,7 +352,7 @@ def test_the_large_set_is_large_and_the_small_one_small(world):
     assert team.values("user").distinct().count() == 10
     assert (Party.objects.filter(case=small).count(), small.evidence.count()) == (1, 1)
     assert small.deadlines.count() == 2  # ours, and the formal notice's compliance period
-    assert not InfoRequest.objects.filter(case=small).exists()
+    assert InfoRequest.objects.filter(case=small).count() == 1  # a draft: the timeline's requests are not empty
 
 
 # --- The case page: every registered tab --------------------------------------------------------

@@ -1,13 +1,14 @@
-"""Reads of the case timeline: one page in one query, whatever the size of the case.
+"""Reads of the case timeline: one page in two queries, whatever the size of the case.
 
 The sources' querysets are built with the ORM (JSON objects, correlated subqueries, CASE). The
 ORM cannot select *from* a queryset with a LIMIT inside a union, so each compiled source is
-wrapped in a short ``SELECT`` of portable SQL that applies the dates, the actor, the keyset cursor
-and drops rows without a change, orders by (time, source, id) and takes one page plus one row:
-the tables' ``(case, history_date, history_id)`` indexes and the audit log's ``(case_id,
-occurred_at, seq)`` one give those rows in order, so a source reads a page, not the case. The
-sources' pages are joined with ``UNION ALL`` and ordered once more. The same SQL runs on SQLite
-and PostgreSQL.
+wrapped in a short ``SELECT`` of portable SQL. The first query applies the dates, the actor and the
+keyset cursor to every source's keys (time, source, id), orders by (time, source, id) and takes one
+page plus one row: the tables' ``(case, history_date, history_id)`` indexes and the audit log's
+``(case_id, occurred_at, seq)`` one give those rows in order, so a source reads a page, not the
+case; a "changed" version in which no shown field changed is left out there. The second reads the
+shown columns of those rows only, by primary key, from the sources they come from. The same SQL
+runs on SQLite and PostgreSQL.
 
 Building and compiling a source's expressions costs milliseconds of Python, so its SQL is
 compiled once per source, with a placeholder case id that each call replaces by the real one
@@ -94,9 +95,9 @@ def _codes(kinds: Iterable[str]) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=512)
-def _compiled(alias: str, code: int) -> tuple[str, tuple]:
-    """The SQL of one source's entries, for the placeholder case id."""
-    queryset = BY_CODE[code].entries(CASE_PLACEHOLDER)
+def _compiled(alias: str, code: int, part: str) -> tuple[str, tuple]:
+    """The SQL of one source's ``keys`` or ``entries``, for the placeholder case id."""
+    queryset = getattr(BY_CODE[code], part)(CASE_PLACEHOLDER)
     sql, params = queryset.query.get_compiler(using=alias).as_sql()
     if sum(1 for value in params if isinstance(value, int) and value == CASE_PLACEHOLDER) != 1:
         # Each source filters on the case once; otherwise a case could see another's rows.
@@ -104,8 +105,8 @@ def _compiled(alias: str, code: int) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _source(alias: str, code: int, case_id: int) -> tuple[str, list]:
-    sql, params = _compiled(alias, code)
+def _source(alias: str, code: int, part: str, case_id: int) -> tuple[str, list]:
+    sql, params = _compiled(alias, code, part)
     # psycopg's typed integers (Int4, Int8) are ints: the placeholder keeps its type.
     return sql, [
         type(value)(case_id) if isinstance(value, int) and value == CASE_PLACEHOLDER else value for value in params
@@ -121,15 +122,17 @@ def _aware(value) -> datetime:
     return value.astimezone(PARIS)
 
 
-def timeline_page(
-    case_id: int, filters: TimelineFilters, *, per_page: int = PER_PAGE, using: str = DEFAULT_DB_ALIAS
-) -> TimelinePage:
-    """The entries of one page of the case's timeline, newest first, and the cursor of the next."""
-    codes = _codes(filters.kinds)
-    if not codes:  # a kind no source has yet
-        return TimelinePage(entries=[], next_cursor=None)
-    connection = connections[using]
-    moment = connection.ops.adapt_datetimefield_value
+ORDER = "ORDER BY t_ts DESC, t_src DESC, t_id DESC LIMIT %s"
+
+
+def _keys(using: str, case_id: int, codes: tuple[int, ...], filters: TimelineFilters, count: int) -> list[tuple]:
+    """The first ``count`` rows of the timeline the filters keep, as (time, source, id), newest first.
+
+    Each source gives its own first ``count`` rows (newest first, in the order of its table's
+    ``(case, time, id)`` index), the union of those is ordered once more. Every identifier below is
+    a constant of this module; every value is a parameter.
+    """
+    moment = connections[using].ops.adapt_datetimefield_value
     conditions, extra = ["t_keep"], []
     if filters.since is not None:
         conditions.append("t_ts >= %s")
@@ -140,27 +143,54 @@ def timeline_page(
     if filters.actor is not None:
         conditions.append("t_actor = %s")
         extra.append(filters.actor)
-    if filters.after is not None:
+    if (after := filters.after) is not None:
         # Strictly after the cursor in (time, source, id) descending order.
         conditions.append("(t_ts < %s OR (t_ts = %s AND (t_src < %s OR (t_src = %s AND t_id < %s))))")
-        after = filters.after
         extra.extend([moment(after.at), moment(after.at), after.source, after.source, after.id])
-    # Each source gives its own first page (newest first, in the order of its table's index), the
-    # union of those pages is ordered once more. Every identifier below is a constant of this
-    # module; every value is a parameter.
-    order = "ORDER BY t_ts DESC, t_src DESC, t_id DESC LIMIT %s"
+    where = f"WHERE {' AND '.join(conditions)}"
     branches, params = [], []
     for number, code in enumerate(codes):
-        sql, source_params = _source(using, code, case_id)
-        branches.append(
-            f"SELECT * FROM (SELECT {', '.join(COLUMNS)} FROM ({sql}) s{number} "  # noqa: S608
-            f"WHERE {' AND '.join(conditions)} {order}) p{number}"
-        )
-        params.extend([*source_params, *extra, per_page + 1])
-    query = f"SELECT {', '.join(COLUMNS)} FROM ({' UNION ALL '.join(branches)}) timeline {order}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(query, (*params, per_page + 1))
-        rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        sql, source_params = _source(using, code, "keys", case_id)
+        branches.append(f"SELECT * FROM (SELECT * FROM ({sql}) s{number} {where} {ORDER}) p{number}")  # noqa: S608
+        params.extend([*source_params, *extra, count])
+    query = f"SELECT t_ts, t_src, t_id FROM ({' UNION ALL '.join(branches)}) timeline {ORDER}"  # noqa: S608
+    with connections[using].cursor() as cursor:
+        cursor.execute(query, (*params, count))
+        return cursor.fetchall()
+
+
+def _details(using: str, case_id: int, keys: list[tuple]) -> list[dict]:
+    """Everything shown of the rows ``keys`` names, in their order: one branch per source among them."""
+    ids: dict[int, list[int]] = {}
+    for _at, code, id_ in keys:
+        ids.setdefault(code, []).append(id_)
+    branches, params = [], []
+    for number, (code, wanted) in enumerate(sorted(ids.items())):
+        sql, source_params = _source(using, code, "entries", case_id)
+        marks = ", ".join(["%s"] * len(wanted))
+        branches.append(f"SELECT {', '.join(COLUMNS)} FROM ({sql}) s{number} WHERE t_id IN ({marks})")  # noqa: S608
+        params.extend([*source_params, *wanted])
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        found = {(row[1], row[2]): dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()}
+    return [found[code, id_] for _at, code, id_ in keys if (code, id_) in found]
+
+
+def timeline_page(
+    case_id: int, filters: TimelineFilters, *, per_page: int = PER_PAGE, using: str = DEFAULT_DB_ALIAS
+) -> TimelinePage:
+    """The entries of one page of the case's timeline, newest first, and the cursor of the next.
+
+    Two queries whatever the size of the case (one if the page is empty): the first finds the page's
+    rows among every source (times, ids, and whether a version changed a shown field; a union of
+    thirty sources whose planning was half the time of the single query it replaced), the second
+    reads what is shown of those rows, by primary key, from the few sources they come from.
+    """
+    codes = _codes(filters.kinds)
+    if not codes:  # a kind no source has yet
+        return TimelinePage(entries=[], next_cursor=None)
+    keys = _keys(using, case_id, codes, filters, per_page + 1)
+    rows = _details(using, case_id, keys) if keys else []
     entries = [_entry(row) for row in rows[:per_page]]
     return TimelinePage(entries=entries, next_cursor=entries[-1].cursor if len(rows) > per_page else None)
 

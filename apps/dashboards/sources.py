@@ -13,6 +13,9 @@ can ``UNION ALL`` every source into one chronological list and page through it w
 - :class:`AuditSource` and :class:`CustodySource`: the audit events of the case and the custody
   events of its evidence, which carry their own summary.
 
+Each source gives its rows twice: :meth:`Source.keys` (time, source, id, actor: what finds a page's
+rows in order) and :meth:`Source.entries` (everything shown, read for the rows of one page only).
+
 Adding a tracked model is one :class:`HistorySource` entry in :data:`SOURCES`: a new ``code``
 (stable, unique), the model, the lookup from its historical row to the case id, the fields to
 diff, the lookup of its label and its kind.
@@ -24,8 +27,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import reduce
-from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,15 @@ COLUMNS = (
     "t_actor_name",
     "t_label",  # what the row is about (an object's label, an audit event's summary)
     "t_changes",  # JSON {field: {"o": old, "n": new}} for history "changed" rows, else NULL
+)
+
+# What the first of the timeline's two queries reads of every source: the page's rows in order, the
+# actor its filter needs, and whether the row is shown (apps.dashboards.selectors.timeline_page).
+KEY_COLUMNS = (
+    "t_ts",
+    "t_src",
+    "t_id",
+    "t_actor",
     "t_keep",  # false for a history "changed" row in which no tracked field changed
 )
 
@@ -122,13 +132,38 @@ def _name(user_lookup: str):
 
 
 class Source:
-    """One table of the timeline. ``code`` is stable (it is in page cursors) and unique."""
+    """One table of the timeline. ``code`` is stable (it is in page cursors) and unique.
+
+    ``at``, ``key`` and ``actor`` name the table's time, row id and actor columns."""
 
     code: int
     kind: str
+    at: str
+    key: str
+    actor: str
+
+    def rows(self, case_id: int) -> QuerySet:
+        """The case's rows of the table, unordered."""
+        raise NotImplementedError
+
+    def keep(self):
+        """True for a row the timeline shows."""
+        return Value(True)
+
+    def keys(self, case_id: int) -> QuerySet:
+        """The case's rows as :data:`KEY_COLUMNS`: cheap to plan and read, to find a page's rows."""
+        return (
+            self.rows(case_id)
+            .order_by()
+            .annotate(
+                t_ts=F(self.at), t_src=Value(self.code), t_id=F(self.key), t_actor=F(self.actor), t_keep=self.keep()
+            )
+            .values(*KEY_COLUMNS)
+        )
 
     def entries(self, case_id: int) -> QuerySet:
-        """The case's rows as :data:`COLUMNS` (filtered on the case only: the window needs every version)."""
+        """The case's rows as :data:`COLUMNS` (filtered on the case only: the predecessor of a
+        version is read whatever the filters)."""
         raise NotImplementedError
 
     def summary(self, row: dict) -> str:
@@ -161,9 +196,17 @@ class HistorySource(Source):
     hidden: frozenset[str] = frozenset()
     scope: Q | None = None
 
+    at = "history_date"
+    key = "history_id"
+    actor = "history_user_id"
+
     @property
     def historical(self) -> type[models.Model]:
         return self.model.history.model
+
+    def rows(self, case_id):
+        queryset = self.historical.objects.filter(**{self.case: case_id})
+        return queryset if self.scope is None else queryset.filter(self.scope)
 
     def _tracked(self, name: str):
         return F(self.readable.get(name, name))
@@ -179,28 +222,35 @@ class HistorySource(Source):
     def _shown(self) -> dict:
         return {name: self._tracked(name) for name in self.fields if name not in self.hidden}
 
-    def entries(self, case_id):
-        """Each version with, for a "changed" one, its tracked values and its predecessor's.
+    def keep(self):
+        """False for a "changed" version in which no tracked field changed (only a timestamp moved).
 
-        The predecessor is read by index for the versions of the page only (no window over every
-        version of the case, whose cost grew with the case); the difference is taken in Python
-        (:meth:`changes`). Hidden fields are compared in the database: only "changed or not" leaves it.
+        Compared in the database on the stored values, hidden fields included, against the
+        predecessor's in one subquery: only "changed or not" leaves it. A version with no predecessor
+        (created without history) is distinct from NULL: kept, and shows no change.
+        """
+        tracked = JSONObject(**{name: F(name) for name in self.fields})
+        previous = Subquery(
+            self._predecessor().values(j=JSONObject(**{name: F(name) for name in self.fields}))[:1],
+            output_field=models.JSONField(),
+        )
+        return Case(When(Q(history_type="~") & ~Q(IsDistinctFrom(tracked, previous)), then=Value(False)), default=True)
+
+    def entries(self, case_id):
+        """Each version with, for a "changed" one, its shown values and its predecessor's.
+
+        The predecessor is read by index, for the versions of one page only; the difference is taken
+        in Python (:meth:`changes`). Hidden fields are compared in the database: only "changed or
+        not" leaves it.
         """
         predecessor = self._predecessor()
         previous = Subquery(predecessor.values(j=JSONObject(**self._shown()))[:1], output_field=models.JSONField())
         current = JSONObject(**self._shown())
         hidden = {name: IsDistinctFrom(F(name), Subquery(predecessor.values(name)[:1])) for name in sorted(self.hidden)}
-        # Each use of ``previous`` is a subquery the database plans on its own: two per source, not
-        # more (the planning of thirty sources was half of the timeline's time). A version with no
-        # predecessor (created without history) is distinct from NULL: kept, and shows no change.
-        changed = Q(history_type="~")
-        any_change = reduce(or_, [Q(IsDistinctFrom(current, previous)), *(Q(test) for test in hidden.values())])
         differences = JSONObject(n=current, o=previous, h=JSONObject(**hidden) if hidden else Value(None))
-        queryset = self.historical.objects.filter(**{self.case: case_id})
-        if self.scope is not None:
-            queryset = queryset.filter(self.scope)
         return (
-            queryset.order_by()
+            self.rows(case_id)
+            .order_by()
             .annotate(
                 t_ts=F("history_date"),
                 t_src=Value(self.code),
@@ -210,11 +260,10 @@ class HistorySource(Source):
                 t_actor_name=_name("history_user"),
                 t_label=Cast(F(self.label), models.TextField()) if self.label else Value(""),
                 t_changes=Case(
-                    When(changed, then=differences),
+                    When(history_type="~", then=differences),
                     default=_null(models.JSONField()),
                     output_field=models.JSONField(),
                 ),
-                t_keep=Case(When(changed & ~any_change, then=Value(False)), default=Value(True)),
             )
             .values(*COLUMNS)
         )
@@ -267,10 +316,16 @@ class AuditSource(Source):
 
     code: int = 1
     kind: str = TimelineKind.AUDIT
+    at: str = "occurred_at"
+    key: str = "seq"
+    actor: str = "actor_id"
+
+    def rows(self, case_id):
+        return AuditEvent.objects.filter(case_id=case_id)
 
     def entries(self, case_id):
         return (
-            AuditEvent.objects.filter(case_id=case_id)
+            self.rows(case_id)
             .order_by()
             .annotate(
                 t_ts=F("occurred_at"),
@@ -281,7 +336,6 @@ class AuditSource(Source):
                 t_actor_name=F("actor_name"),
                 t_label=F("summary"),
                 t_changes=_null(models.JSONField()),
-                t_keep=Value(True),
             )
             .values(*COLUMNS)
         )
@@ -296,10 +350,16 @@ class CustodySource(Source):
 
     code: int = 2
     kind: str = TimelineKind.EVIDENCE
+    at: str = "at"
+    key: str = "id"
+    actor: str = "actor_id"
+
+    def rows(self, case_id):
+        return CustodyEvent.objects.filter(case_id=case_id)
 
     def entries(self, case_id):
         return (
-            CustodyEvent.objects.filter(case_id=case_id)
+            self.rows(case_id)
             .order_by()
             .annotate(
                 t_ts=F("at"),
@@ -310,7 +370,6 @@ class CustodySource(Source):
                 t_actor_name=_name("actor"),
                 t_label=F("evidence__title"),
                 t_changes=_null(models.JSONField()),
-                t_keep=Value(True),
             )
             .values(*COLUMNS)
         )

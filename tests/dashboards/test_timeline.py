@@ -132,6 +132,32 @@ def test_a_save_that_changes_no_tracked_field_is_not_an_entry(simple_case, agent
     assert len(everything(simple_case)) == before
 
 
+def test_a_run_of_versions_without_a_change_still_gives_full_pages_in_two_queries(simple_case, agent):
+    with acting(agent):
+        for number in range(8):
+            case_services.case_update(actor=agent, case=simple_case, title=f"Titre {number}")
+        simple_case.refresh_from_db()
+        for _save in range(40):  # the newest 40 versions: timestamps only, nothing to show
+            simple_case.save()
+    expected = [(entry.source.code, entry.id) for entry in everything(simple_case)]
+    assert len(expected) >= 17  # opening, 8 changes and their audit events
+    assert not {(10, version.history_id) for version in simple_case.history.all()[:40]} & set(expected)
+    with CaptureQueriesContext(connection) as queries:
+        first = selectors.timeline_page(simple_case.pk, TimelineFilters(), per_page=5)
+    assert [(entry.source.code, entry.id) for entry in first.entries] == expected[:5]
+    # The versions without a change are left out by the first query: the second reads five rows.
+    assert len(queries.captured_queries) == 2
+    seen, cursor = [], None
+    while True:
+        page = selectors.timeline_page(simple_case.pk, TimelineFilters(after=cursor), per_page=5)
+        assert len(page.entries) == 5 or page.next_cursor is None  # every page but the last is full
+        seen.extend((entry.source.code, entry.id) for entry in page.entries)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+
+
 def test_kind_filter_keeps_evidence_and_custody(reader, full_case):
     response = reader.get(url(full_case), {"kind": "evidence"})
     codes = {code for code, _id in rows(response)}

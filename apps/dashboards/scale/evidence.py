@@ -63,7 +63,12 @@ def make_evidence(world: World, sink: AuditSink, case: Case) -> None:
         blobs.add(text_pk, sha, str(size), media, blob_path(sha), moment, moment, "", "", "done")
         fields = (text_pk, title, description, source, filename, collected, personal, health, "f", moment)
         collector = str(actor) if collected != "\\N" else "\\N"
-        final = (*fields[:2], description + " Description complétée.", *fields[3:]) if case.is_large else fields
+        # The large case's items are described again twice: each version differs from the one before.
+        described = [
+            (*fields[:2], description + addition, *fields[3:])
+            for addition in (" Description complétée.", " Description complétée, pièce relue.")
+        ]
+        final = described[-1] if case.is_large else fields
         items.add(*final, text_pk, case_id, collector, str(actor), "\\N")
         history.add(
             *fields,
@@ -101,10 +106,10 @@ def make_evidence(world: World, sink: AuditSink, case: Case) -> None:
         )
         if case.is_large:
             # The large case's items are described again (twice) and downloaded many times.
-            for change in (1, 2):
+            for change, version in enumerate(described, start=1):
                 changed = registered + change * 3600.0
                 history.add(
-                    *final,
+                    *version,
                     str(world.next_id("evidence_historicalevidence")),
                     stamp(changed),
                     "evidence_update",
