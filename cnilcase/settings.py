@@ -138,6 +138,11 @@ else:
     # estimates switch JIT on for queries it then slows by 40 ms or more (measured on search and
     # the timeline at 20k cases). Set per connection, so no server setting is needed.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", env.str("PG_OPTIONS", default="-c jit=off"))
+    # Prepared statements for the queries sent through apps.core.prepared (the timeline's keys): psycopg
+    # prepares one after this many runs on a connection; Django's own cursors never prepare. 0 turns
+    # them off (needed behind a transaction-pooling PgBouncer older than 1.21).
+    if _prepare_threshold := env.int("PG_PREPARE_THRESHOLD", default=5):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = _prepare_threshold
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, second factor, lockout ----------------------------------------------------------

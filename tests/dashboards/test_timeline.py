@@ -428,3 +428,22 @@ def test_requests_appear_but_an_organisations_draft_stays_its_own(full_case, age
     submitted = everything(full_case, kinds=frozenset({TimelineKind.REQUESTS}))
     assert len([entry for entry in submitted if entry.source.code in (83, 84)]) == len(answers) + 2
     assert any("brouillon.pdf" in entry.summary for entry in submitted if entry.source.code == 84)
+
+
+@pytest.mark.postgres
+def test_the_keys_query_is_kept_prepared_and_still_counted(reader, full_case):
+    """Its planning was most of its cost: PostgreSQL plans it once per connection, not per page.
+    The query still goes through Django's cursor wrapper (logged, counted)."""
+    first = [(entry.source.code, entry.id) for entry in everything(full_case)]
+    for _page in range(7):
+        with CaptureQueriesContext(connection) as queries:
+            page = selectors.timeline_page(full_case.pk, TimelineFilters(), per_page=100_000)
+        assert len(queries.captured_queries) == 2
+        assert [(entry.source.code, entry.id) for entry in page.entries] == first
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%SELECT t_ts, t_src, t_id FROM%"],
+        )
+        (runs,) = cursor.fetchone()
+    assert runs >= 3  # prepared after five runs, then run from its plan
