@@ -89,6 +89,12 @@ def writer_sessions(watcher, table: str) -> list[tuple[int, str]]:
     return rows
 
 
+def idle_writers(watcher) -> list[tuple[int, str]] | None:
+    """The one session holding uncommitted custody events, once it is idle in its transaction."""
+    sessions = writer_sessions(watcher, CUSTODY_TABLE)
+    return sessions if len(sessions) == 1 and sessions[0][1] == "idle in transaction" else None
+
+
 def test_integrity_pass_killed_twice_mid_batch_verifies_every_blob_once(fault_worker, side, evidence_root):
     investigator = make_staff("ines@cnil.test", roles=("investigator",), full_name="Inès Leroy")
     case = case_services.case_open(actor=investigator, origin="ex_officio", legal_regime="gdpr", title="Preuves")
@@ -110,9 +116,12 @@ def test_integrity_pass_killed_twice_mid_batch_verifies_every_blob_once(fault_wo
     try:
         for stall in stalls:
             wait_until(stall.reached, "the run to reach the stalled file")
-            # Items before it are recorded, not committed: one session holds uncommitted custody events.
-            (writer,) = writer_sessions(watcher, CUSTODY_TABLE)
-            assert writer[1] == "idle in transaction"
+            # Items before it are recorded, not committed: one session holds uncommitted custody
+            # events and waits, idle in its transaction, for the file. (Its state is watched rather
+            # than read once: one CI run saw it still "active" just as the file was opened.)
+            (writer,) = wait_until(
+                lambda: idle_writers(watcher), "one session idle in a transaction holding custody events"
+            )
             stall.restore()
             worker.kill_pool_process()
             worker.wait_for(LOST, times=1 + stalls.index(stall))
