@@ -150,16 +150,13 @@ class Source:
         """True for a row the timeline shows."""
         return Value(True)
 
+    def identity(self) -> dict:
+        """The columns both queries read alike: time, source, row id, actor."""
+        return {"t_ts": F(self.at), "t_src": Value(self.code), "t_id": F(self.key), "t_actor": F(self.actor)}
+
     def keys(self, case_id: int) -> QuerySet:
         """The case's rows as :data:`KEY_COLUMNS`: cheap to plan and read, to find a page's rows."""
-        return (
-            self.rows(case_id)
-            .order_by()
-            .annotate(
-                t_ts=F(self.at), t_src=Value(self.code), t_id=F(self.key), t_actor=F(self.actor), t_keep=self.keep()
-            )
-            .values(*KEY_COLUMNS)
-        )
+        return self.rows(case_id).order_by().annotate(**self.identity(), t_keep=self.keep()).values(*KEY_COLUMNS)
 
     def entries(self, case_id: int) -> QuerySet:
         """The case's rows as :data:`COLUMNS` (filtered on the case only: the predecessor of a
@@ -229,11 +226,9 @@ class HistorySource(Source):
         predecessor's in one subquery: only "changed or not" leaves it. A version with no predecessor
         (created without history) is distinct from NULL: kept, and shows no change.
         """
-        tracked = JSONObject(**{name: F(name) for name in self.fields})
-        previous = Subquery(
-            self._predecessor().values(j=JSONObject(**{name: F(name) for name in self.fields}))[:1],
-            output_field=models.JSONField(),
-        )
+        stored = {name: F(name) for name in self.fields}
+        tracked = JSONObject(**stored)
+        previous = Subquery(self._predecessor().values(j=JSONObject(**stored))[:1], output_field=models.JSONField())
         return Case(When(Q(history_type="~") & ~Q(IsDistinctFrom(tracked, previous)), then=Value(False)), default=True)
 
     def entries(self, case_id):
@@ -252,11 +247,8 @@ class HistorySource(Source):
             self.rows(case_id)
             .order_by()
             .annotate(
-                t_ts=F("history_date"),
-                t_src=Value(self.code),
-                t_id=F("history_id"),
+                **self.identity(),
                 t_action=F("history_type"),
-                t_actor=F("history_user_id"),
                 t_actor_name=_name("history_user"),
                 t_label=Cast(F(self.label), models.TextField()) if self.label else Value(""),
                 t_changes=Case(
@@ -328,11 +320,8 @@ class AuditSource(Source):
             self.rows(case_id)
             .order_by()
             .annotate(
-                t_ts=F("occurred_at"),
-                t_src=Value(self.code),
-                t_id=F("seq"),
+                **self.identity(),
                 t_action=F("action"),
-                t_actor=F("actor_id"),
                 t_actor_name=F("actor_name"),
                 t_label=F("summary"),
                 t_changes=_null(models.JSONField()),
@@ -362,11 +351,8 @@ class CustodySource(Source):
             self.rows(case_id)
             .order_by()
             .annotate(
-                t_ts=F("at"),
-                t_src=Value(self.code),
-                t_id=F("id"),
+                **self.identity(),
                 t_action=F("kind"),
-                t_actor=F("actor_id"),
                 t_actor_name=_name("actor"),
                 t_label=F("evidence__title"),
                 t_changes=_null(models.JSONField()),
