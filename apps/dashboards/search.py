@@ -17,11 +17,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Func, Model, QuerySet, TextField, Value
+from django.db.models import BooleanField, F, Func, Model, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Left
 from django.urls import reverse
@@ -79,18 +81,21 @@ class Group:
 class Source:
     """One kind of result: its rows the user may see, its vector's table, its text and its link.
 
-    ``scoped(user)`` is what the user may see; ``rows(queryset)`` loads what a hit shows (related
-    rows), applied to the matches already found among the scoped ones."""
+    ``scoped(user)`` is what the user may see, and depends on the user only through
+    ``visible_cases(user)`` (the compiled SQL is kept per kind and visibility). ``columns`` are
+    what a hit shows (name → field path, names distinct from the model's fields); ``hit`` builds the
+    result from them."""
 
     kind: str
     label: str
+    model: type[Model]
     table: str
     scoped: Callable[[object], QuerySet]
-    rows: Callable[[QuerySet], QuerySet]
     title: str  # field path of the result's title, highlighted whole
     body: tuple[str, ...]  # field paths of the snippet, highlighted in fragments
     extra: tuple[str, ...]  # more fields matched (SQLite) that are not shown in the snippet
-    hit: Callable[[Model, SafeString, SafeString], Hit]
+    columns: dict[str, str]
+    hit: Callable[[dict, SafeString, SafeString], Hit]
 
 
 def clean_query(raw: str | None) -> str:
@@ -120,184 +125,140 @@ def _fold_char(char: str) -> str:
 # -- the kinds -----------------------------------------------------------------------------
 
 
-def _case_link(case: Case) -> str:
-    return f"{case.reference} — {case.title}"
+def _case_link(row: dict) -> str:
+    return f"{row['case_ref']} — {row['case_name']}"
 
 
-def _cases(user) -> QuerySet:
-    return visible_cases(user)
-
-
-def _organisations(user) -> QuerySet:
-    return Organisation.objects.all()
-
-
-def _evidence(user) -> QuerySet:
-    return _evidence_rows(Evidence.objects.filter(case__in=visible_cases(user).values("pk")))
-
-
-def _evidence_rows(evidence: QuerySet) -> QuerySet:
-    return evidence.select_related("case", "blob").only(
-        "pk",
-        "title",
-        "description",
-        "original_filename",
-        "case__id",
-        "case__reference",
-        "case__title",
-        "blob__id",
-        "blob__extraction_status",
-    )
-
-
-def _questions(user) -> QuerySet:
-    return _question_rows(Question.objects.filter(request__case__in=visible_cases(user).values("pk")))
-
-
-def _question_rows(questions: QuerySet) -> QuerySet:
-    return questions.select_related("request__case")
+def _seen(user) -> QuerySet:
+    return visible_cases(user).values("pk")
 
 
 def _answers(user) -> QuerySet:
     # A draft stays the organisation's until it submits: only submitted answers are searched.
-    return _answer_rows(
-        Answer.objects.filter(
-            submission__status=SubmissionStatus.SUBMITTED,
-            submission__request__case__in=visible_cases(user).values("pk"),
-        )
+    return Answer.objects.filter(
+        submission__status=SubmissionStatus.SUBMITTED, submission__request__case__in=_seen(user)
     )
 
 
-def _answer_rows(answers: QuerySet) -> QuerySet:
-    return answers.select_related("submission__request__case", "submission__organisation", "question")
-
-
-def _findings(user) -> QuerySet:
-    return _finding_rows(Finding.objects.filter(assessment__party__case__in=visible_cases(user).values("pk")))
-
-
-def _finding_rows(findings: QuerySet) -> QuerySet:
-    return findings.select_related(
-        "assessment__party__case", "assessment__party__organisation", "assessment__obligation"
-    )
+def _case_columns(case: str) -> dict[str, str]:
+    return {"case_pk": f"{case}_id", "case_ref": f"{case}__reference", "case_name": f"{case}__title"}
 
 
 SOURCES: tuple[Source, ...] = (
     Source(
         kind="cases",
         label=gettext_lazy("Cases"),
+        model=Case,
         table="cases_case",
-        scoped=_cases,
-        rows=lambda cases: cases,
+        scoped=visible_cases,
         title="title",
         body=("summary",),
         extra=("reference",),
-        hit=lambda case, title, snippet: Hit(
-            title=title, url=case.get_absolute_url(), snippet=snippet, context=case.reference
+        columns={"case_pk": "pk", "case_ref": "reference"},
+        hit=lambda row, title, snippet: Hit(
+            title=title, url=reverse("cases:detail", args=[row["case_pk"]]), snippet=snippet, context=row["case_ref"]
         ),
     ),
     Source(
         kind="organisations",
         label=gettext_lazy("Organisations"),
+        model=Organisation,
         table="organisations_organisation",
-        scoped=_organisations,
-        rows=lambda organisations: organisations,
+        scoped=lambda user: Organisation.objects.all(),  # every staff reader sees every organisation
         title="legal_name",
         body=(),
         extra=("siren",),
-        hit=lambda organisation, title, snippet: Hit(
+        columns={"organisation_pk": "pk", "siren_number": "siren"},
+        hit=lambda row, title, snippet: Hit(
             title=title,
-            url=organisation.get_absolute_url(),
+            url=reverse("organisations:detail", args=[row["organisation_pk"]]),
             snippet=snippet,
-            context=_("SIREN %(siren)s") % {"siren": organisation.siren} if organisation.siren else "",
+            context=_("SIREN %(siren)s") % {"siren": row["siren_number"]} if row["siren_number"] else "",
         ),
     ),
     Source(
         kind="evidence",
         label=gettext_lazy("Evidence"),
+        model=Evidence,
         table="evidence_evidence",
-        scoped=_evidence,
-        rows=_evidence_rows,
+        scoped=lambda user: Evidence.objects.filter(case__in=_seen(user)),
         title="title",
         body=("description", "blob__extracted_text"),
         extra=("original_filename",),
-        hit=lambda evidence, title, snippet: Hit(
+        columns={"evidence_pk": "pk", **_case_columns("case"), "file_name": "original_filename"},
+        hit=lambda row, title, snippet: Hit(
             title=title,
-            url=evidence.get_absolute_url(),
+            url=reverse("evidence:detail", args=[row["case_pk"], row["evidence_pk"]]),
             snippet=snippet,
-            context=f"{_case_link(evidence.case)} · {evidence.original_filename}",
+            context=f"{_case_link(row)} · {row['file_name']}",
         ),
     ),
     Source(
         kind="questions",
         label=gettext_lazy("Questions of requests for information"),
+        model=Question,
         table="info_requests_question",
-        scoped=_questions,
-        rows=_question_rows,
+        scoped=lambda user: Question.objects.filter(request__case__in=_seen(user)),
         title="request__subject",
         body=("text",),
         extra=(),
-        hit=lambda question, title, snippet: Hit(
+        columns={"request_pk": "request_id", **_case_columns("request__case")},
+        hit=lambda row, title, snippet: Hit(
             title=title,
-            url=question.request.get_absolute_url(),
+            url=reverse("info_requests:detail", args=[row["case_pk"], row["request_pk"]]),
             snippet=snippet,
-            context=_case_link(question.request.case),
+            context=_case_link(row),
         ),
     ),
     Source(
         kind="answers",
         label=gettext_lazy("Answers of organisations"),
+        model=Answer,
         table="info_requests_answer",
         scoped=_answers,
-        rows=_answer_rows,
         title="submission__request__subject",
         body=("text",),
         extra=(),
-        hit=lambda answer, title, snippet: Hit(
+        columns={
+            "request_pk": "submission__request_id",
+            "submission_pk": "submission_id",
+            **_case_columns("submission__request__case"),
+            "organisation_name": "submission__organisation__legal_name",
+        },
+        hit=lambda row, title, snippet: Hit(
             title=title,
-            url=reverse(
-                "info_requests:detail",
-                args=[answer.submission.request.case_id, answer.submission.request_id],
-            )
-            + f"#submission-{answer.submission_id}",
+            url=reverse("info_requests:detail", args=[row["case_pk"], row["request_pk"]])
+            + f"#submission-{row['submission_pk']}",
             snippet=snippet,
-            context=f"{_case_link(answer.submission.request.case)} · {answer.submission.organisation}",
+            context=f"{_case_link(row)} · {row['organisation_name']}",
         ),
     ),
     Source(
         kind="findings",
         label=pgettext_lazy("search results", "Findings"),
+        model=Finding,
         table="outcomes_finding",
-        scoped=_findings,
-        rows=_finding_rows,
+        scoped=lambda user: Finding.objects.filter(assessment__party__case__in=_seen(user)),
         title="assessment__obligation__title_fr",
         body=("facts", "gravity", "damage", "mitigation", "responsibility", "other_factors"),
         extra=("processing", "previous_infringements", "codes_certification"),
-        hit=lambda finding, title, snippet: Hit(
+        columns={
+            "party_pk": "assessment__party_id",
+            "obligation_pk": "assessment__obligation_id",
+            **_case_columns("assessment__party__case"),
+            "organisation_name": "assessment__party__organisation__legal_name",
+        },
+        hit=lambda row, title, snippet: Hit(
             title=title,
-            url=reverse(
-                "outcomes:assessment",
-                args=[
-                    finding.assessment.party.case_id,
-                    finding.assessment.party_id,
-                    finding.assessment.obligation_id,
-                ],
-            ),
+            url=reverse("outcomes:assessment", args=[row["case_pk"], row["party_pk"], row["obligation_pk"]]),
             snippet=snippet,
-            context=f"{_case_link(finding.assessment.party.case)} · {finding.assessment.party.organisation}",
+            context=f"{_case_link(row)} · {row['organisation_name']}",
         ),
     ),
 )
 
 KINDS = tuple(source.kind for source in SOURCES)
-
-
-def _value(obj: Model, path: str) -> str:
-    for name in path.split("__"):
-        obj = getattr(obj, name, None)
-        if obj is None:
-            return ""
-    return str(obj)
+_SOURCES = {source.kind: source for source in SOURCES}
 
 
 def _joined(paths: tuple[str, ...], *, cut: int | None = None):
@@ -311,6 +272,10 @@ def _joined(paths: tuple[str, ...], *, cut: int | None = None):
         part = Coalesce(F(path), Value(""), output_field=TextField())
         parts.append(Left(part, cut) if cut else part)
     return parts[0] if len(parts) == 1 else Concat(*parts, output_field=TextField())
+
+
+def _shown(source: Source) -> dict[str, F]:
+    return {name: F(path) for name, path in source.columns.items()}
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -337,40 +302,109 @@ def _headline(expression, query: SearchQuery, *, whole: bool) -> SearchHeadline:
     )
 
 
-def _search_postgresql(source: Source, user, query_text: str, limit: int) -> Group:
-    query = SearchQuery(query_text, config=CONFIG, search_type="websearch")
-    vector = RawSQL(f'"{source.table}"."search_vector"', [], output_field=SearchVectorField())  # noqa: S611
-    matches = source.scoped(user).annotate(search_vector=vector).filter(search_vector=query)
-    cap = settings.SEARCH_CANDIDATES
-    # One query counts the matches up to one past the cap (the scan stops there) and ranks the
-    # first ``cap`` of them to keep the best ``limit`` ids. The matches were found among the rows the
-    # user may see: ranking them needs no visibility filter again, and it runs on the table alone;
-    # only the best are then joined to what the hits show and highlighted (joining every candidate
-    # first was most of the ranking's time; reading a thousand ids back into Python, the rest).
-    candidates, candidate_params = matches.order_by().values("pk")[: cap + 1].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH found AS MATERIALIZED ({candidates}) SELECT (SELECT count(*) FROM found), "  # noqa: S608 - constants
-            f'ARRAY(SELECT t.id FROM "{source.table}" t WHERE t.id IN (SELECT pk FROM found LIMIT %s) '
-            "ORDER BY ts_rank(t.search_vector, websearch_to_tsquery(%s::regconfig, %s)) DESC, t.id DESC LIMIT %s)",
-            (*candidate_params, cap, CONFIG, query_text, limit),
-        )
-        found, best = cursor.fetchone()
-    capped = found > cap
-    total = min(found, cap)
-    if not total:  # nothing to rank: no second query, and no time spent building it
-        return Group(kind=source.kind, label=str(source.label), total=0)
-    rows = (
-        source.rows(matches.model._default_manager.filter(pk__in=best))
+# The SQL of each kind is compiled once per process (the ORM's compiling was a third of a search's
+# time) with these stand-ins for the words and the ids, replaced by the real ones at each search.
+_WORDS = "\ue002words\ue002"
+_IDS = ["\ue002ids\ue002"]
+_CANDIDATES: dict[tuple, tuple[str, tuple] | None] = {}  # (kind, cap, visibility SQL) → statement
+_CANDIDATES_KEPT = 2048
+
+
+def _vector(source: Source) -> RawSQL:
+    return RawSQL(f'"{source.table}"."search_vector"', [], output_field=SearchVectorField())  # noqa: S611
+
+
+def _replaced(sql: str, params: tuple, stand_in, value) -> tuple[str, tuple]:
+    if stand_in not in params:
+        raise RuntimeError("a search statement lost its stand-in parameter")
+    return sql, tuple(value if param == stand_in else param for param in params)
+
+
+def _compile_candidates(source: Source, user, cap: int) -> tuple[str, tuple] | None:
+    """The statement counting the user's matches up to one past ``cap``, ranking them, keeping the best.
+
+    One query counts the matches (the scan stops one past the cap), ranking each on the row as it is
+    read, and returns the ids of the best of the first ``cap``: nothing is read twice, no candidate
+    is joined to what a hit shows, no thousand ids go through Python. The matches are found among
+    the rows the user may see. None when the user may see nothing of the kind."""
+    query = SearchQuery(_WORDS, config=CONFIG, search_type="websearch")
+    vector = _vector(source)
+    ranked = (
+        source.scoped(user)
         .annotate(search_vector=vector)
-        .annotate(
-            rank=SearchRank(vector, query),
-            title_html=_headline(F(source.title), query, whole=True),
-            snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
-        )
-        .order_by("-rank", "-pk")[:limit]
+        .filter(search_vector=query)
+        .order_by()
+        .annotate(rank=SearchRank(vector, query))
+        .values("pk", "rank")[: cap + 1]
     )
-    hits = [source.hit(row, _marked(row.title_html), _marked(row.snippet_html)) for row in rows]
+    try:
+        candidates, params = ranked.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return (
+        f"WITH found AS MATERIALIZED ({candidates}) SELECT (SELECT count(*) FROM found), "  # noqa: S608 - compiled
+        "ARRAY(SELECT pk FROM (SELECT pk, rank FROM found LIMIT %s) first ORDER BY rank DESC, pk DESC LIMIT %s)",
+        (*params, cap),
+    )
+
+
+def _candidates(source: Source, user, visibility: tuple, cap: int) -> tuple[str, tuple] | None:
+    key = (source.kind, cap, visibility)
+    if key not in _CANDIDATES:
+        if len(_CANDIDATES) >= _CANDIDATES_KEPT:
+            _CANDIDATES.clear()
+        _CANDIDATES[key] = _compile_candidates(source, user, cap)
+    return _CANDIDATES[key]
+
+
+@cache
+def _rows(kind: str) -> tuple[str, tuple]:
+    """The statement loading what the hits of ``kind`` show, highlighted, for a list of ids."""
+    source = _SOURCES[kind]
+    query = SearchQuery(_WORDS, config=CONFIG, search_type="websearch")
+    among = RawSQL(f'"{source.table}"."id" = ANY(%s)', (_IDS,), output_field=BooleanField())  # noqa: S611
+    rows = source.model._default_manager.filter(among).values(
+        hit_pk=F("pk"),
+        **_shown(source),
+        title_html=_headline(F(source.title), query, whole=True),
+        snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
+    )
+    return rows.query.sql_with_params()
+
+
+def _visibility(user) -> tuple:
+    """What the compiled statements depend on of the user: the SQL of the cases they may see."""
+    seen = visible_cases(user)
+    if seen.query.is_empty():
+        return ("none",)
+    sql, params = seen.values("pk").query.sql_with_params()
+    return (sql, params)
+
+
+def _search_postgresql(source: Source, user, query_text: str, limit: int, visibility: tuple) -> Group:
+    cap = settings.SEARCH_CANDIDATES
+    statement = _candidates(source, user, visibility, cap)
+    if statement is None:
+        return Group(kind=source.kind, label=str(source.label), total=0)
+    sql, params = _replaced(*statement, _WORDS, query_text)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, limit))
+        found, best = cursor.fetchone()
+        capped = found > cap
+        total = min(found, cap)
+        if not total:  # nothing to show: no second query
+            return Group(kind=source.kind, label=str(source.label), total=0)
+        sql, params = _rows(source.kind)
+        sql, params = _replaced(sql, params, _WORDS, query_text)
+        sql, params = _replaced(sql, params, _IDS, best)
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = {row["hit_pk"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor.fetchall())}
+    order = {pk: position for position, pk in enumerate(best)}
+    hits = [
+        source.hit(row, _marked(row["title_html"]), _marked(row["snippet_html"]))
+        for row in sorted(rows.values(), key=lambda row: order[row["hit_pk"]])
+    ]
     return Group(kind=source.kind, label=str(source.label), total=total, hits=hits, capped=capped)
 
 
@@ -439,12 +473,14 @@ def _search_sqlite(source: Source, user, query_text: str, limit: int) -> Group:
     if not total:  # as on PostgreSQL: no query for the rows of a kind without matches
         return Group(kind=source.kind, label=str(source.label), total=0)
     body = Func(*[F(path) for path in source.body], function="cnil_join", output_field=TextField())
-    rows = matches.annotate(body_text=body if source.body else Value("")).order_by("-pk")[: min(limit, cap)]
+    rows = matches.order_by("-pk").values(
+        **_shown(source), title_text=F(source.title), body_text=body if source.body else Value("")
+    )[: min(limit, cap)]
     hits = [
         source.hit(
             row,
-            _highlight(_value(row, source.title), wanted, whole=True),
-            _highlight(row.body_text, wanted, whole=False) if row.body_text else mark_safe(""),
+            _highlight(row["title_text"] or "", wanted, whole=True),
+            _highlight(row["body_text"], wanted, whole=False) if row["body_text"] else mark_safe(""),
         )
         for row in rows
     ]
@@ -454,6 +490,9 @@ def _search_sqlite(source: Source, user, query_text: str, limit: int) -> Group:
 def search(user, raw_query: str | None, *, kinds: tuple[str, ...] = KINDS) -> list[Group]:
     """Results of ``raw_query`` the user may see, grouped by kind, best first (raises SearchQueryError)."""
     query_text = clean_query(raw_query)
-    run = _search_postgresql if connection.vendor == "postgresql" else _search_sqlite
     limit = PER_KIND_ALONE if len(kinds) == 1 else PER_KIND
-    return [run(source, user, query_text, limit) for source in SOURCES if source.kind in kinds]
+    sources = [source for source in SOURCES if source.kind in kinds]
+    if connection.vendor != "postgresql":
+        return [_search_sqlite(source, user, query_text, limit) for source in sources]
+    visibility = _visibility(user)
+    return [_search_postgresql(source, user, query_text, limit, visibility) for source in sources]
