@@ -112,12 +112,8 @@ def _deadline_of_request(field: str):
 
 class InfoRequestQuerySet(models.QuerySet):
     def with_deadline(self):
-        """Annotate ``due_at``, ``deadline_status`` and ``deadline_met_at`` from the request's deadline."""
-        return self.annotate(
-            due_at=_deadline_of_request("due_at"),
-            deadline_status=_deadline_of_request("status"),
-            deadline_met_at=_deadline_of_request("met_at"),
-        )
+        """Annotate ``due_at`` and ``deadline_status`` from the request's deadline (what ``overdue`` reads)."""
+        return self.annotate(due_at=_deadline_of_request("due_at"), deadline_status=_deadline_of_request("status"))
 
     def overdue(self, *, on=None):
         """Sent, not closed, and its answer deadline passed unmet."""
