@@ -262,6 +262,14 @@ def test_a_restricted_case_gives_nothing_to_an_investigator_off_its_team(client,
     assert "0 résultat" in page
     assert found(results(client, paul, "Saint-Roch"), "organisations") == 1  # organisations: all staff readers
 
+    # Each kind's statements are compiled once per set of visible cases and reused: the team's
+    # search, run again after Paul's, still finds everything, and Paul's second search nothing.
+    client.logout()
+    again = results(client, ines, "zirconium")
+    assert {kind: found(again, kind) for kind in kinds} == dict.fromkeys(kinds, 1)
+    client.logout()
+    assert results(client, paul, "zirconium").context["total"] == 0
+
 
 def test_a_draft_answer_is_not_searched(client, ines):
     case = open_case(ines)
