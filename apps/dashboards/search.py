@@ -308,6 +308,7 @@ _WORDS = "\ue002words\ue002"
 _IDS = ["\ue002ids\ue002"]
 _CANDIDATES: dict[tuple, tuple[str, tuple] | None] = {}  # (kind, cap, visibility SQL) → statement
 _CANDIDATES_KEPT = 2048
+_COMPILE = object()
 
 
 def _vector(source: Source) -> RawSQL:
@@ -350,11 +351,13 @@ def _compile_candidates(source: Source, user, cap: int) -> tuple[str, tuple] | N
 
 def _candidates(source: Source, user, visibility: tuple, cap: int) -> tuple[str, tuple] | None:
     key = (source.kind, cap, visibility)
-    if key not in _CANDIDATES:
+    statement = _CANDIDATES.get(key, _COMPILE)
+    if statement is _COMPILE:  # kept in a local: another thread may empty the dict meanwhile
+        statement = _compile_candidates(source, user, cap)
         if len(_CANDIDATES) >= _CANDIDATES_KEPT:
             _CANDIDATES.clear()
-        _CANDIDATES[key] = _compile_candidates(source, user, cap)
-    return _CANDIDATES[key]
+        _CANDIDATES[key] = statement
+    return statement
 
 
 @cache
