@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from apps.cases.models import Case
 from apps.cases.permissions import visible_cases
 from apps.core.fts import CONFIG
+from apps.core.stand_ins import stand_in_count, substituted
 from apps.evidence.models import Evidence
 from apps.info_requests.choices import SubmissionStatus
 from apps.info_requests.models import Answer, Question
@@ -315,10 +316,10 @@ def _vector(source: Source) -> RawSQL:
     return RawSQL(f'"{source.table}"."search_vector"', [], output_field=SearchVectorField())  # noqa: S611
 
 
-def _replaced(sql: str, params: tuple, stand_in, value) -> tuple[str, tuple]:
-    if stand_in not in params:
+def _checked(sql: str, params: tuple, *stand_ins) -> tuple[str, tuple]:
+    if not all(stand_in_count(params, stand_in) for stand_in in stand_ins):
         raise RuntimeError("a search statement lost its stand-in parameter")
-    return sql, tuple(value if param == stand_in else param for param in params)
+    return sql, params
 
 
 def _compile_candidates(source: Source, user, cap: int) -> tuple[str, tuple] | None:
@@ -342,10 +343,11 @@ def _compile_candidates(source: Source, user, cap: int) -> tuple[str, tuple] | N
         candidates, params = ranked.query.sql_with_params()
     except EmptyResultSet:
         return None
-    return (
+    return _checked(
         f"WITH found AS MATERIALIZED ({candidates}) SELECT (SELECT count(*) FROM found), "  # noqa: S608 - compiled
         "ARRAY(SELECT pk FROM (SELECT pk, rank FROM found LIMIT %s) first ORDER BY rank DESC, pk DESC LIMIT %s)",
         (*params, cap),
+        _WORDS,
     )
 
 
@@ -372,7 +374,7 @@ def _rows(kind: str) -> tuple[str, tuple]:
         title_html=_headline(F(source.title), query, whole=True),
         snippet_html=_headline(_joined(source.body, cut=HEADLINE_CHARS), query, whole=False),
     )
-    return rows.query.sql_with_params()
+    return _checked(*rows.query.sql_with_params(), _WORDS, _IDS)
 
 
 def _visibility(user) -> tuple:
@@ -389,18 +391,16 @@ def _search_postgresql(source: Source, user, query_text: str, limit: int, visibi
     statement = _candidates(source, user, visibility, cap)
     if statement is None:
         return Group(kind=source.kind, label=str(source.label), total=0)
-    sql, params = _replaced(*statement, _WORDS, query_text)
+    sql, params = statement
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, limit))
+        cursor.execute(sql, [*substituted(params, _WORDS, query_text), limit])
         found, best = cursor.fetchone()
         capped = found > cap
         total = min(found, cap)
         if not total:  # nothing to show: no second query
             return Group(kind=source.kind, label=str(source.label), total=0)
         sql, params = _rows(source.kind)
-        sql, params = _replaced(sql, params, _WORDS, query_text)
-        sql, params = _replaced(sql, params, _IDS, best)
-        cursor.execute(sql, params)
+        cursor.execute(sql, substituted(substituted(params, _WORDS, query_text), _IDS, best))
         names = [column.name for column in cursor.description]
         rows = {row["hit_pk"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor.fetchall())}
     order = {pk: position for position, pk in enumerate(best)}

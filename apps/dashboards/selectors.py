@@ -32,6 +32,7 @@ from apps.audit import selectors as audit_selectors
 from apps.audit.anchors import Anchor, anchor_latest, anchor_matches, chain_head
 from apps.audit.models import AuditEvent, ChainVerification
 from apps.core.prepared import prepared_cursor
+from apps.core.stand_ins import stand_in_count, substituted
 from apps.evidence import selectors as evidence_selectors
 
 from .choices import TimelineKind
@@ -101,7 +102,7 @@ def _compiled(alias: str, code: int, part: str) -> tuple[str, tuple]:
     """The SQL of one source's ``keys`` or ``entries``, for the placeholder case id."""
     queryset = getattr(BY_CODE[code], part)(CASE_PLACEHOLDER)
     sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    if sum(1 for value in params if isinstance(value, int) and value == CASE_PLACEHOLDER) != 1:
+    if stand_in_count(params, CASE_PLACEHOLDER) != 1:
         # Each source filters on the case once; otherwise a case could see another's rows.
         raise RuntimeError("the timeline's case placeholder is not once in the source")
     return sql, tuple(params)
@@ -109,10 +110,7 @@ def _compiled(alias: str, code: int, part: str) -> tuple[str, tuple]:
 
 def _source(alias: str, code: int, part: str, case_id: int) -> tuple[str, list]:
     sql, params = _compiled(alias, code, part)
-    # psycopg's typed integers (Int4, Int8) are ints: the placeholder keeps its type.
-    return sql, [
-        type(value)(case_id) if isinstance(value, int) and value == CASE_PLACEHOLDER else value for value in params
-    ]
+    return sql, substituted(params, CASE_PLACEHOLDER, case_id)
 
 
 def _aware(value) -> datetime:
